@@ -19,7 +19,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(match_app, name="match", help="Two-way matching: solve an instance file.")
-app.add_typer(survey_app, name="survey", help="Questionnaires: analyse a 问卷星 or 腾讯问卷 export.")
+app.add_typer(
+    survey_app, name="survey", help="Questionnaires: analyse a 问卷星 or 腾讯问卷 export."
+)
 app.add_typer(stack_app, name="stack", help="The local stack: Kafka, PostgreSQL and the services.")
 
 

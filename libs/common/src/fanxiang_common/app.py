@@ -1,0 +1,104 @@
+"""The FastAPI application every service is built on: lifespan, health, errors, request ids."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from fanxiang_common import logging as fx_logging
+from fanxiang_common.errors import AppError, Unavailable
+from fanxiang_common.health import router as health_router
+from fanxiang_common.logging import configure_logging
+from fanxiang_common.runtime import ServiceRuntime
+from fanxiang_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+_DATABASE_DOWN = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
+
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
+        return _unavailable(exc)
+
+    @app.exception_handler(OSError)
+    async def os_error(request: Request, exc: Exception) -> JSONResponse:
+        return _unavailable(exc)
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = fx_logging.request_id.set(rid)
+        try:
+            try:
+                response = await call_next(request)
+            except _DATABASE_DOWN as exc:
+                response = _unavailable(exc)
+            response.headers["x-request-id"] = rid
+            return response
+        finally:
+            fx_logging.request_id.reset(token)
+
+    log.debug("app created", extra={"service": settings.service})
+    return app
+
+
+def _unavailable(exc: BaseException) -> JSONResponse:
+    log.warning("database unavailable", extra={"error": str(exc)})
+    err = Unavailable("the database is unavailable; nothing was saved, try again shortly")
+    return JSONResponse({"detail": err.detail()}, status_code=503, headers={"Retry-After": "2"})
+
+
+def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Run a service with uvicorn on its configured host and port (``python -m <service>``)."""
+    import uvicorn
+
+    configure_logging(settings.service, settings.log_level, settings.log_format)
+    uvicorn.run(
+        app_factory(),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )

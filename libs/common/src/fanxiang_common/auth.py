@@ -1,0 +1,127 @@
+"""Bearer tokens: placement issues them (Ed25519-signed JWTs), every service verifies them.
+
+A token carries who the caller is and the scope their role works in: a unit's id, a county
+committee's county, a liaison's study city. Handlers then decide with `Principal.can_*` helpers
+or their own rules; this module only answers "who is calling".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
+
+from fanxiang_common.errors import Forbidden, Unauthorized
+
+ISSUER = "fanxiang-placement"
+AUDIENCE = "fanxiang"
+ALGORITHM = "EdDSA"
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    UNIT = "unit"
+    COUNTY = "county"  # 县区团委, incl. the development zone's 团工委
+    COORDINATOR = "coordinator"  # 团市委
+    LIAISON = "liaison"  # 在外联络员
+    OFFICER = "officer"  # 临时团支部委员
+    SERVICE = "service"  # another Fanxiang service
+
+
+class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    role: Role
+    unit_id: str | None = None
+    county: str | None = None
+    city: str | None = None
+    token_id: str | None = None
+
+    def in_county(self, county: str) -> bool:
+        return self.role is Role.COORDINATOR or (self.role is Role.COUNTY and self.county == county)
+
+
+def issue_token(
+    principal: Principal, private_key: str, *, ttl: timedelta = timedelta(hours=12)
+) -> str:
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": principal.subject,
+        "role": principal.role.value,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": principal.token_id or uuid.uuid4().hex,
+    }
+    for name in ("unit_id", "county", "city"):
+        if (value := getattr(principal, name)) is not None:
+            claims[name] = value
+    return jwt.encode(claims, private_key, algorithm=ALGORITHM)
+
+
+def verify_token(token: str, public_key: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("the token has expired; sign in again", code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"the token is not valid: {exc}", code="token_invalid") from exc
+    try:
+        return Principal(
+            subject=claims["sub"],
+            role=Role(str(claims.get("role"))),
+            unit_id=claims.get("unit_id"),
+            county=claims.get("county"),
+            city=claims.get("city"),
+            token_id=claims.get("jti"),
+        )
+    except ValueError as exc:
+        raise Unauthorized("the token names no known role", code="token_invalid") from exc
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token issued by the placement service")
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    if credentials is None:
+        raise Unauthorized(
+            "sign in first: send 'Authorization: Bearer <token>'", code="token_missing"
+        )
+    public_key: str = request.app.state.runtime.settings.jwt_public_key
+    return verify_token(credentials.credentials, public_key)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Principal]:
+    """FastAPI dependency factory: the caller, if their role is one of ``roles``; else 403."""
+    allowed: Iterable[Role] = frozenset(roles)
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"this needs one of the roles: {names}")
+        return principal
+
+    return dependency

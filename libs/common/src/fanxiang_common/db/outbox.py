@@ -1,0 +1,190 @@
+"""The transactional outbox: events are written with the business change, then relayed.
+
+`add_event` runs inside the caller's transaction, so an event exists exactly when its fact does;
+an accepted request is never lost because Kafka is down. `OutboxRelay` sends committed rows to
+Kafka in order, in batches, through the idempotent producer, and deletes them once Kafka has
+acknowledged them. One relay per database leads (advisory lock); the others wait as stand-bys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from fanxiang_common.events.envelope import Envelope, EventData, new_event
+
+log = logging.getLogger(__name__)
+
+_RELAY_LOCK_KEY = 0x6F757462  # "outb"
+_CHANNEL = "outbox"
+
+
+async def next_sequence(conn: asyncpg.Connection, aggregate_type: str, aggregate_id: str) -> int:
+    """The next per-aggregate sequence number; locks the aggregate's row until commit."""
+    value: int = await conn.fetchval(
+        """INSERT INTO aggregate_sequence (aggregate_type, aggregate_id, last_sequence)
+           VALUES ($1, $2, 1)
+           ON CONFLICT (aggregate_type, aggregate_id)
+           DO UPDATE SET last_sequence = aggregate_sequence.last_sequence + 1
+           RETURNING last_sequence""",
+        aggregate_type,
+        aggregate_id,
+    )
+    return value
+
+
+async def add_event(conn: asyncpg.Connection, data: EventData, *, source: str) -> Envelope:
+    """Mint the event for ``data`` and store it in the outbox, in the caller's transaction."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("add_event must run inside the business transaction")
+    sequence = await next_sequence(conn, data.topic.aggregate, data.aggregate_id)
+    envelope = new_event(data, source=source, sequence=sequence)
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, event_type, payload)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        envelope.id,
+        data.topic.name,
+        data.aggregate_id,
+        data.type,
+        envelope.to_bytes(),
+    )
+    await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
+    return envelope
+
+
+ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to Kafka. Run `run()` as a background task."""
+
+    def __init__(
+        self,
+        dsn: str,
+        producer_factory: ProducerFactory,
+        *,
+        topic_name: Callable[[str], str] = lambda t: t,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.5,
+        send_timeout_s: float = 30.0,
+    ) -> None:
+        self._dsn = dsn
+        self._producer_factory = producer_factory
+        self._topic_name = topic_name
+        self._batch_size = batch_size
+        self._poll = poll_interval_s
+        self._send_timeout = send_timeout_s
+        self._wake = asyncio.Event()
+        self.relayed = 0
+        self.is_leader = False
+        self.last_error: str | None = None
+
+    async def run(self) -> None:
+        backoff = self._poll
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.is_leader = False
+                self._note_error("database", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _lead(self) -> None:
+        conn = await asyncpg.connect(self._dsn)
+        try:
+            # Another replica may be relaying: wait for its session (and lock) to end.
+            await conn.execute("SELECT pg_advisory_lock($1)", _RELAY_LOCK_KEY)
+            self.is_leader = True
+            await conn.add_listener(_CHANNEL, lambda *_: self._wake.set())
+            await self._relay_forever(conn)
+        finally:
+            self.is_leader = False
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def _relay_forever(self, conn: asyncpg.Connection) -> None:
+        producer: AIOKafkaProducer | None = None
+        backoff = self._poll
+        try:
+            while True:
+                try:
+                    if producer is None:
+                        producer = await self._producer_factory()
+                    sent = await self.relay_batch(conn, producer)
+                    backoff = self._poll
+                    self.last_error = None
+                except TimeoutError as exc:  # Kafka did not acknowledge in time
+                    self._note_error("kafka", exc)
+                    await self._reset(producer)
+                    producer = None
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    raise
+                except Exception as exc:  # Kafka unreachable or the producer wedged
+                    self._note_error("kafka", exc)
+                    await self._reset(producer)
+                    producer = None  # a fresh producer avoids aiokafka's stuck-sequence state
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                if sent < self._batch_size:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._poll)
+        finally:
+            if producer is not None:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+
+    async def relay_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        """Send one batch in position order; delete it once every message is acknowledged."""
+        async with conn.transaction():
+            rows = await conn.fetch(
+                "SELECT position, event_id, topic, key, event_type, payload FROM outbox"
+                " ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            futures = [
+                await producer.send(
+                    self._topic_name(r["topic"]),
+                    value=r["payload"],
+                    key=r["key"].encode(),
+                    headers=[
+                        ("ce_id", str(r["event_id"]).encode()),
+                        ("ce_type", r["event_type"].encode()),
+                        ("content-type", b"application/cloudevents+json"),
+                    ],
+                )
+                for r in rows
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self._send_timeout)
+            await conn.execute(
+                "DELETE FROM outbox WHERE position = ANY($1::bigint[])",
+                [r["position"] for r in rows],
+            )
+        self.relayed += len(rows)
+        return len(rows)
+
+    @staticmethod
+    async def _reset(producer: AIOKafkaProducer | None) -> None:
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    def _note_error(self, part: str, exc: BaseException) -> None:
+        message = f"{part}: {type(exc).__name__}: {exc}"
+        if message != self.last_error:
+            log.warning("outbox relay waiting", extra={"error": message})
+        self.last_error = message

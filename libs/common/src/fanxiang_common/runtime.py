@@ -1,0 +1,166 @@
+"""A service's connections and background work: PostgreSQL pool, Kafka broker and producer,
+migrations, the outbox relay and the consumers. `fanxiang_common.app` wires it into FastAPI.
+
+Kafka may be down when a service starts: HTTP still starts and accepts writes (they wait in the
+outbox), and Kafka is connected in the background as soon as it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from fanxiang_common.db.migrate import COMMON_MIGRATIONS, migrate
+from fanxiang_common.db.outbox import OutboxRelay
+from fanxiang_common.db.pool import create_pool, ensure_database
+from fanxiang_common.kafka.consumer import EventConsumer
+from fanxiang_common.kafka.producer import start_producer
+from fanxiang_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        migrations: Path | None = None,
+        consumers: Sequence[EventConsumer] = (),
+        relay: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.migrations = migrations
+        self.consumers = list(consumers)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"fanxiang-{settings.service}",
+            graceful_timeout=15.0,
+        )
+        for consumer in self.consumers:
+            consumer.register(
+                self.broker,
+                self,
+                topic_name=settings.topic,
+                session_timeout_ms=settings.kafka_session_timeout_ms,
+            )
+        self.relay = (
+            OutboxRelay(
+                settings.database_url,
+                self._new_relay_producer,
+                topic_name=settings.topic,
+                batch_size=settings.outbox_batch_size,
+                poll_interval_s=settings.outbox_poll_interval_s,
+            )
+            if relay
+            else None
+        )
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.kafka_connected = asyncio.Event()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the service runtime has not started")
+        return self._pool
+
+    async def producer(self) -> AIOKafkaProducer:
+        """The shared producer (dead letters, direct publishes); started on first use."""
+        async with self._producer_lock:
+            if self._producer is None:
+                self._producer = await start_producer(
+                    self.settings.kafka_bootstrap_servers,
+                    client_id=f"fanxiang-{self.settings.service}",
+                )
+            return self._producer
+
+    async def _new_relay_producer(self) -> AIOKafkaProducer:
+        return await start_producer(
+            self.settings.kafka_bootstrap_servers,
+            client_id=f"fanxiang-{self.settings.service}-outbox",
+        )
+
+    async def migrate(self) -> list[str]:
+        await ensure_database(self.settings.database_url)
+        sources = [("common", COMMON_MIGRATIONS)]
+        if self.migrations is not None:
+            sources.append((self.settings.service, self.migrations))
+        return await migrate(self.settings.database_url, sources)
+
+    async def start(self) -> None:
+        if self.settings.migrate_on_start:
+            await self.migrate()
+        self._pool = await create_pool(self.settings.database_url)
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks.append(asyncio.create_task(self._connect_kafka(), name="kafka-connect"))
+
+    async def _connect_kafka(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                self.kafka_connected.set()
+                log.info("connected to Kafka", extra={"consumers": len(self.consumers)})
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("Kafka not reachable yet; retrying", extra={"error": str(exc)})
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def readiness(self) -> dict[str, dict[str, Any]]:
+        return {"database": await self._check_database(), "kafka": await self._check_kafka()}
+
+    async def _check_database(self) -> dict[str, Any]:
+        try:
+            async with asyncio.timeout(2):
+                async with self.pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+                    backlog = await conn.fetchval("SELECT count(*) FROM outbox")
+            return {"ok": True, "outbox_backlog": backlog}
+        except Exception as exc:
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+    async def _check_kafka(self) -> dict[str, Any]:
+        if not self.kafka_connected.is_set():
+            return {"ok": False, "error": "not connected yet"}
+        try:
+            async with asyncio.timeout(2):
+                producer = await self.producer()
+                await producer.client.fetch_all_metadata()
+            relay_error = self.relay.last_error if self.relay else None
+            return {"ok": relay_error is None, **({"error": relay_error} if relay_error else {})}
+        except Exception as exc:
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -1,0 +1,16 @@
+"""Matching's settings (the common ones; see fanxiang_common.settings for the environment)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from fanxiang_common.settings import ServiceSettings
+
+
+class MatchingSettings(ServiceSettings):
+    service: ClassVar[str] = "matching"
+    model_config = SettingsConfigDict(env_prefix="MATCHING_")
+
+    port: int = 8002

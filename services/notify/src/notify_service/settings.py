@@ -1,0 +1,16 @@
+"""Notify's settings (the common ones; see fanxiang_common.settings for the environment)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from fanxiang_common.settings import ServiceSettings
+
+
+class NotifySettings(ServiceSettings):
+    service: ClassVar[str] = "notify"
+    model_config = SettingsConfigDict(env_prefix="NOTIFY_")
+
+    port: int = 8004

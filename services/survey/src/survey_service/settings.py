@@ -1,0 +1,16 @@
+"""Survey's settings (the common ones; see fanxiang_common.settings for the environment)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from fanxiang_common.settings import ServiceSettings
+
+
+class SurveySettings(ServiceSettings):
+    service: ClassVar[str] = "survey"
+    model_config = SettingsConfigDict(env_prefix="SURVEY_")
+
+    port: int = 8003

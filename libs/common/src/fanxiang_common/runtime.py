@@ -18,9 +18,9 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
-from fanxiang_common.db.migrate import COMMON_MIGRATIONS, migrate
+from fanxiang_common.db.migrate import migrate_service
 from fanxiang_common.db.outbox import OutboxRelay
-from fanxiang_common.db.pool import create_pool, ensure_database
+from fanxiang_common.db.pool import create_pool
 from fanxiang_common.kafka.consumer import EventConsumer
 from fanxiang_common.kafka.producer import start_producer
 from fanxiang_common.settings import ServiceSettings
@@ -92,11 +92,7 @@ class ServiceRuntime:
         )
 
     async def migrate(self) -> list[str]:
-        await ensure_database(self.settings.database_url)
-        sources = [("common", COMMON_MIGRATIONS)]
-        if self.migrations is not None:
-            sources.append((self.settings.service, self.migrations))
-        return await migrate(self.settings.database_url, sources)
+        return await migrate_service(self.settings, self.migrations)
 
     async def start(self) -> None:
         if self.settings.migrate_on_start:

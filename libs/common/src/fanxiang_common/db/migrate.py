@@ -16,6 +16,9 @@ from pathlib import Path
 
 import asyncpg
 
+from fanxiang_common.db.pool import ensure_database
+from fanxiang_common.settings import ServiceSettings
+
 log = logging.getLogger(__name__)
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -94,3 +97,12 @@ async def migrate(dsn: str, sources: list[tuple[str, Path]]) -> list[str]:
     finally:
         await conn.close()  # closing the session releases the advisory lock
     return applied_now
+
+
+async def migrate_service(settings: ServiceSettings, folder: Path | None) -> list[str]:
+    """Create the service's database if needed, then apply libs/common's and its migrations."""
+    await ensure_database(settings.database_url)
+    sources = [("common", COMMON_MIGRATIONS)]
+    if folder is not None:
+        sources.append((settings.service, folder))
+    return await migrate(settings.database_url, sources)

@@ -54,14 +54,18 @@ def service_url(service: str, host: str = "127.0.0.1") -> str:
 class ServiceSettings(BaseSettings):
     """Settings every service has.
 
-    A subclass sets ``service``, ``env_prefix="<SERVICE>_"`` and its default ``port``; fields
-    without an alias (host, port, database_url and its own) then read ``<SERVICE>_<FIELD>``,
-    while the aliased ones are shared by every service.
+    A subclass sets ``service`` and redeclares ``host``, ``port`` and ``database_url`` with its
+    own ``<SERVICE>_HOST``, ``<SERVICE>_PORT`` and ``<SERVICE>_DATABASE_URL`` aliases and default
+    port; the other fields are shared by every service.
     """
 
     service: ClassVar[str] = ""
 
-    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", validate_by_name=True)
+    # Case-sensitive: init keywords (by field name, e.g. ``database_url``) must never be
+    # mistaken for an environment alias spelled the same in capitals (``DATABASE_URL``).
+    model_config = SettingsConfigDict(
+        env_ignore_empty=True, extra="ignore", validate_by_name=True, case_sensitive=True
+    )
 
     environment: Environment = Field(
         default=Environment.DEVELOPMENT, validation_alias="FANXIANG_ENV"

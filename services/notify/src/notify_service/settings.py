@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field
 
 from fanxiang_common.settings import ServiceSettings
 
 
 class NotifySettings(ServiceSettings):
     service: ClassVar[str] = "notify"
-    model_config = SettingsConfigDict(env_prefix="NOTIFY_")
-
-    port: int = 8004
+    host: str = Field(default="127.0.0.1", validation_alias="NOTIFY_HOST")
+    port: int = Field(default=8004, ge=1, le=65535, validation_alias="NOTIFY_PORT")
+    database_url: str = Field(default="", validation_alias="NOTIFY_DATABASE_URL")

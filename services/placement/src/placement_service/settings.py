@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
 
 from fanxiang_common import devkeys
 from fanxiang_common.settings import Environment, ServiceSettings
@@ -13,9 +12,9 @@ from fanxiang_common.settings import Environment, ServiceSettings
 
 class PlacementSettings(ServiceSettings):
     service: ClassVar[str] = "placement"
-    model_config = SettingsConfigDict(env_prefix="PLACEMENT_")
-
-    port: int = 8001
+    host: str = Field(default="127.0.0.1", validation_alias="PLACEMENT_HOST")
+    port: int = Field(default=8001, ge=1, le=65535, validation_alias="PLACEMENT_PORT")
+    database_url: str = Field(default="", validation_alias="PLACEMENT_DATABASE_URL")
     jwt_private_key: str = Field(
         default=devkeys.PRIVATE_KEY, validation_alias="FANXIANG_JWT_PRIVATE_KEY"
     )

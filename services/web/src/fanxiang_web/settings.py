@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field
 
 from fanxiang_common.settings import ServiceSettings
 
 
 class WebSettings(ServiceSettings):
     service: ClassVar[str] = "web"
-    model_config = SettingsConfigDict(env_prefix="WEB_")
-
-    port: int = 8000
+    host: str = Field(default="127.0.0.1", validation_alias="WEB_HOST")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="WEB_PORT")
+    database_url: str = Field(default="", validation_alias="WEB_DATABASE_URL")

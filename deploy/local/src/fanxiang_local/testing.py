@@ -1,0 +1,179 @@
+"""pytest fixtures for real Kafka and PostgreSQL (registered by the repo's root conftest.py).
+
+Where they come from, in order: an explicit URL in the environment (``TEST_DATABASE_URL`` or
+``DATABASE_URL``; ``TEST_KAFKA_BOOTSTRAP_SERVERS`` or ``KAFKA_BOOTSTRAP_SERVERS``), else
+testcontainers when a Docker engine answers, else local processes (`fanxiang_local`). Tests are
+never skipped for want of Docker.
+
+Each test gets its own databases and its own topic namespace (`service_settings`), so tests
+share one broker and one server without seeing each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import pytest_asyncio
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from fanxiang_common import devkeys
+from fanxiang_common.auth import Principal, Role, issue_token
+from fanxiang_common.db.pool import drop_database
+from fanxiang_common.kafka.admin import ensure_topics
+from fanxiang_common.settings import ServiceSettings
+from fanxiang_local.kafka import KafkaNode
+from fanxiang_local.postgres import PostgresCluster
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def _docker_available() -> bool:
+    if os.environ.get("FANXIANG_NO_DOCKER"):
+        return False
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """The URL of a PostgreSQL server the tests may create databases on."""
+    if url := os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL"):
+        yield url
+        return
+    if _docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver=None) as pg:
+            yield pg.get_connection_url()
+        return
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="fanxiang-pg-")), fast=True).start()
+    try:
+        yield cluster.url
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A real Kafka broker's bootstrap address, shared by the session."""
+    if url := os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
+        "KAFKA_BOOTSTRAP_SERVERS"
+    ):
+        yield url
+        return
+    if _docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+        return
+    node = KafkaNode(Path(tempfile.mkdtemp(prefix="fanxiang-kafka-"))).start()
+    try:
+        yield node.bootstrap
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def own_kafka(tmp_path: Path) -> Iterator[KafkaNode]:
+    """A Kafka node of this test's own, which the test may stop and start (fault tests)."""
+    node = KafkaNode(tmp_path / "kafka", heap="384m").start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+class SettingsFactory:
+    """Builds settings for any service, all sharing this test's databases and namespace."""
+
+    def __init__(self, server_url: str, bootstrap: str) -> None:
+        self.server_url = server_url
+        self.bootstrap = bootstrap
+        self.tag = uuid.uuid4().hex[:10]
+        self.namespace = f"t{self.tag}."
+        self.databases: list[str] = []
+
+    def __call__(self, cls: type[S], **overrides: Any) -> S:
+        database = f"fx_{self.tag}_{cls.service}"
+        url = self.server_url.rsplit("/", 1)[0] + f"/{database}"
+        if url not in self.databases:
+            self.databases.append(url)
+        values: dict[str, Any] = {
+            "environment": "test",
+            "database_url": url,
+            "database_server_url": self.server_url,
+            "kafka_bootstrap_servers": self.bootstrap,
+            "kafka_namespace": self.namespace,
+            "kafka_session_timeout_ms": 6000,
+            "outbox_poll_interval_s": 0.2,
+            "log_format": "text",
+            **overrides,
+        }
+        return cls(**values)
+
+
+@pytest_asyncio.fixture
+async def service_settings(
+    postgres_server_url: str, kafka_bootstrap: str
+) -> AsyncIterator[SettingsFactory]:
+    """``service_settings(PlacementSettings)`` → settings on fresh databases and topics."""
+    factory = SettingsFactory(postgres_server_url, kafka_bootstrap)
+    await ensure_topics(kafka_bootstrap, namespace=factory.namespace)
+    yield factory
+    for url in factory.databases:
+        with contextlib.suppress(Exception):
+            await drop_database(url)
+
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T]], *, within: float = 30.0, what: str = "condition"
+) -> T:
+    """Poll ``check`` until it returns a truthy value (which is returned), or fail."""
+    deadline = time.monotonic() + within
+    last: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            if result := await check():
+                return result
+        except AssertionError as exc:
+            last = exc
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {within:.0f} s") from last
+
+
+@contextlib.asynccontextmanager
+async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Start a service app (lifespan: database, Kafka, relay, consumers) and give an HTTP client."""
+    async with (
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://test"
+        ) as client,
+    ):
+        yield client
+
+
+def bearer(role: Role, subject: str = "tester", **scope: str) -> dict[str, str]:
+    """Headers with a development-key token for ``role`` (e.g. ``county="140302"``)."""
+    token = issue_token(Principal(subject=subject, role=role, **scope), devkeys.PRIVATE_KEY)
+    return {"Authorization": f"Bearer {token}"}

@@ -144,23 +144,29 @@ def _header_tencent(x: Question) -> list[str]:
     return [f"{n}.{x.title}"]
 
 
+def _code(x: Question, label: str) -> int:
+    """The number a code download writes: the 1-based option index, except that an option
+    labelled with a number (0–10 scales) is written as that number."""
+    return int(label) if label.isdigit() else x.labels.index(label) + 1
+
+
 def _cells_wjx(x: Question, a: Any, mode: str) -> list[Cell]:
     code = mode == "code"
     width = len(_header_wjx(x, mode))
     if a is None:
         return [-2 if code else "(跳过)"] * width
     if x.kind is QuestionKind.TEXT:
-        parts = a if isinstance(a, list) else [a]
+        parts = a if isinstance(a, list) else [a] * width
         return [p or "(空)" for p in parts]
     if x.kind is QuestionKind.MATRIX:
-        return [x.labels.index(a[r]) + 1 if code else a[r] for r in x.rows]
+        return [_code(x, a[r]) if code else a[r] for r in x.rows]
     labels, fill = a
     idx = {lb: i + 1 for i, lb in enumerate(x.labels)}
     tail = f"〖{fill}〗" if fill else ""
     if x.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         lb = labels[0]
         if code:
-            return [f"{idx[lb]}{tail}" if tail else idx[lb]]
+            return [f"{_code(x, lb)}{tail}" if tail else _code(x, lb)]
         return [lb + tail if fill and x.options[idx[lb] - 1].open else lb]
     if x.kind is QuestionKind.MULTI:
         if code:
@@ -178,7 +184,7 @@ def _cells_tencent(x: Question, a: Any) -> list[Cell]:
     if a is None:
         return [""] * width
     if x.kind is QuestionKind.TEXT:
-        return list(a) if isinstance(a, list) else [a]
+        return list(a) if isinstance(a, list) else [a] * width
     if x.kind is QuestionKind.MATRIX:
         return [a[r] for r in x.rows]
     labels, fill = a

@@ -36,6 +36,43 @@ POST = {
 }
 
 
+SEASON = {
+    "season_id": "2026-summer",
+    "name": "2026 summer",
+    "posts_open": "2026-01-01T00:00:00Z",
+    "posts_close": "2099-01-01T00:00:00Z",
+    "applications_open": "2026-01-01T00:00:00Z",
+    "applications_close": "2099-01-01T00:00:00Z",
+    "interviews_open": "2026-01-01T00:00:00Z",
+    "interviews_close": "2099-01-01T00:00:00Z",
+    "on_post_start": "2026-07-01",
+    "on_post_end": "2026-08-31",
+}
+UNIT = {
+    "name": "城区团区委",
+    "unit_type": "党政机关",
+    "county": "140302",
+    "contact_name": "王老师",
+    "contact_phone": "13900000001",
+}
+
+
+async def prepare(client: Any) -> dict[str, Any]:
+    """The season and the unit a post needs (placement's lifecycle); returns the post body."""
+    season = await client.post("/v1/seasons", json=SEASON, headers=COORDINATOR)
+    assert season.status_code == 201, season.text
+    unit = await client.post("/v1/units", json=UNIT, headers=COORDINATOR)
+    assert unit.status_code == 201, unit.text
+    return {**POST, "unit_id": unit.json()["unit_id"]}
+
+
+async def publish(client: Any, body: dict[str, Any], **headers: str) -> Any:
+    """The approving committee (here the coordinator) publishes the post directly."""
+    return await client.post(
+        "/v1/posts", params={"publish": "true"}, json=body, headers={**COORDINATOR, **headers}
+    )
+
+
 async def fetch_all(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
     conn = await connect(dsn)
     try:
@@ -53,7 +90,7 @@ async def test_a_published_post_reaches_matchings_read_model_once(
         serve_in_process(create_placement(placement)) as p,
         serve_in_process(create_matching(matching)),
     ):
-        response = await p.post("/v1/posts", json=POST, headers=COORDINATOR)
+        response = await publish(p, await prepare(p))
         assert response.status_code == 201, response.text
         post_id = response.json()["post_id"]
 
@@ -74,9 +111,9 @@ async def test_a_retried_request_with_the_same_idempotency_key_creates_one_post(
 ) -> None:
     placement = service_settings(PlacementSettings)
     async with serve_in_process(create_placement(placement)) as p:
-        headers = {**COORDINATOR, "Idempotency-Key": "unit-system-retry-1"}
-        first = await p.post("/v1/posts", json=POST, headers=headers)
-        second = await p.post("/v1/posts", json=POST, headers=headers)
+        body = await prepare(p)
+        first = await publish(p, body, **{"Idempotency-Key": "unit-system-retry-1"})
+        second = await publish(p, body, **{"Idempotency-Key": "unit-system-retry-1"})
         assert first.status_code == 201 and second.status_code == 201
         assert first.json()["post_id"] == second.json()["post_id"]
         posts = await fetch_all(placement.database_url, "SELECT post_id FROM post")
@@ -170,9 +207,11 @@ async def test_a_write_accepted_while_kafka_is_down_arrives_once_after_it_return
         serve_in_process(create_matching(matching)) as m,
     ):
         await eventually(lambda: _ready(m), what="matching ready")
+        body = await prepare(p)
+        await eventually(lambda: _outbox_empty(placement.database_url), what="setup relayed")
         await asyncio.to_thread(own_kafka.stop)
 
-        response = await p.post("/v1/posts", json=POST, headers=COORDINATOR)
+        response = await publish(p, body)
         assert response.status_code == 201, "a write must be accepted while Kafka is down"
         post_id = response.json()["post_id"]
         backlog = await fetch_all(placement.database_url, "SELECT event_type FROM outbox")

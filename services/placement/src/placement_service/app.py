@@ -4,23 +4,49 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from fanxiang_common.app import create_service_app
-from fanxiang_common.runtime import ServiceRuntime
-from placement_service.api import posts
+from fanxiang_common.errors import Conflict, Unprocessable
+from placement_service.api import accounts, auth, posts, seasons, students, units
+from placement_service.runtime import PlacementRuntime
 from placement_service.settings import PlacementSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+ROUTERS = [
+    auth.router,
+    seasons.router,
+    units.router,
+    accounts.router,
+    students.router,
+    posts.router,
+]
+
 
 def create_app(settings: PlacementSettings | None = None) -> FastAPI:
     settings = settings or PlacementSettings()
-    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    return create_service_app(
+    runtime = PlacementRuntime(settings, migrations=MIGRATIONS, consumers=[])
+    app = create_service_app(
         runtime,
         title="Fanxiang placement",
         description="Units, posts, students, applications, interviews and onboarding. "
         "Issues the bearer tokens every service verifies.",
-        routers=[posts.router],
+        routers=ROUTERS,
     )
+
+    # Last line of defence: input the validators let through but PostgreSQL refuses is the
+    # caller's mistake (4xx), never a 500.
+    @app.exception_handler(asyncpg.DataError)
+    async def data_error(request: Request, exc: asyncpg.DataError) -> JSONResponse:
+        err = Unprocessable(f"a value was not accepted: {exc}")
+        return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
+
+    @app.exception_handler(asyncpg.IntegrityConstraintViolationError)
+    async def integrity_error(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
+        err = Conflict(f"this conflicts with existing data: {exc}")
+        return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
+
+    return app

@@ -1,4 +1,5 @@
-"""Placement's settings: the common ones plus the key it signs tokens with."""
+"""Placement's settings: the common ones plus the key it signs tokens with, the pepper for
+one-time codes and the development bootstrap of the coordinator account."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pydantic import Field, model_validator
 from fanxiang_common import devkeys
 from fanxiang_common.settings import Environment, ServiceSettings
 
+DEV_CODE_PEPPER = "fanxiang-development-pepper"
+DEV_COORDINATOR_PHONE = "13800000000"
+
 
 class PlacementSettings(ServiceSettings):
     service: ClassVar[str] = "placement"
@@ -18,12 +22,30 @@ class PlacementSettings(ServiceSettings):
     jwt_private_key: str = Field(
         default=devkeys.PRIVATE_KEY, validation_alias="FANXIANG_JWT_PRIVATE_KEY"
     )
+    code_pepper: str = Field(
+        default=DEV_CODE_PEPPER, min_length=16, validation_alias="PLACEMENT_CODE_PEPPER"
+    )
+    # Outside production, a coordinator account with this phone exists from the first start,
+    # and code requests answer with the code itself (`dev_code`) so that `make run` and the
+    # tests can sign in without an SMS gateway. In production both are off unless set.
+    bootstrap_coordinator_phone: str | None = Field(
+        default=None, validation_alias="PLACEMENT_BOOTSTRAP_COORDINATOR_PHONE"
+    )
+    token_ttl_hours: float = Field(
+        default=12, gt=0, le=24 * 30, validation_alias="PLACEMENT_TOKEN_TTL_HOURS"
+    )
 
     @model_validator(mode="after")
-    def _refuse_dev_key_in_production(self) -> PlacementSettings:
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.jwt_private_key == devkeys.PRIVATE_KEY
-        ):
+    def _refuse_dev_secrets_in_production(self) -> PlacementSettings:
+        production = self.environment is Environment.PRODUCTION
+        if production and self.jwt_private_key == devkeys.PRIVATE_KEY:
             raise ValueError("FANXIANG_JWT_PRIVATE_KEY is the development key; set a real key")
+        if production and self.code_pepper == DEV_CODE_PEPPER:
+            raise ValueError("PLACEMENT_CODE_PEPPER is the development pepper; set a secret")
+        if not production and self.bootstrap_coordinator_phone is None:
+            self.bootstrap_coordinator_phone = DEV_COORDINATOR_PHONE
         return self
+
+    @property
+    def shows_dev_codes(self) -> bool:
+        return self.environment is not Environment.PRODUCTION

@@ -1,14 +1,23 @@
-"""Events placement publishes. Consumers: matching (read model), notify (messages)."""
+"""Events placement publishes. Consumers: matching (read model), notify (messages).
+
+Topics (keyed by aggregate id, so one aggregate's events keep their order):
+``placement.posts.v1`` (post_id), ``placement.units.v1`` (unit_id), ``placement.students.v1``
+(student_id, or the account id for login codes), ``placement.applications.v1``
+(application_id: the application and everything that follows it — eligibility, interviews,
+offers' acceptance and onboarding).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import Field
 
 from fanxiang_common.events.envelope import EventData
-from fanxiang_common.events.topics import POSTS, Topic
+from fanxiang_common.events.topics import APPLICATIONS, POSTS, STUDENTS, UNITS, Topic
+
+# --- posts ------------------------------------------------------------------------------------
 
 
 class _PostEvent(EventData):
@@ -16,6 +25,29 @@ class _PostEvent(EventData):
     aggregate_field: ClassVar[str] = "post_id"
 
     post_id: str
+
+
+class PostSubmittedV1(_PostEvent):
+    """A unit submitted a post for approval (notify: the managing committee's queue)."""
+
+    type: ClassVar[str] = "placement.post.submitted.v1"
+
+    unit_id: str
+    season_id: str
+    title: str
+    county: str = Field(description="adcode of the post's county, or 'city' for 市直 posts")
+    township: str | None = None
+    managing_org: str = Field(description="who approves: a county adcode, a zone code or 'city'")
+
+
+class PostReturnedV1(_PostEvent):
+    """The approver returned a post to its unit with a reason."""
+
+    type: ClassVar[str] = "placement.post.returned.v1"
+
+    unit_id: str
+    title: str
+    reason: str
 
 
 class PostPublishedV1(_PostEvent):
@@ -33,6 +65,8 @@ class PostPublishedV1(_PostEvent):
     majors: list[str] = Field(default_factory=list)
     starts_on: date | None = None
     ends_on: date | None = None
+    unit_name: str | None = None
+    approved_by: str | None = None
 
 
 class PostCapacityChangedV1(_PostEvent):
@@ -48,3 +82,228 @@ class PostWithdrawnV1(_PostEvent):
     type: ClassVar[str] = "placement.post.withdrawn.v1"
 
     reason: str | None = None
+    status: str | None = Field(default=None, description="'withdrawn' or 'closed'")
+    unit_id: str | None = None
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+class UnitRegisteredV1(EventData):
+    """A unit (实践单位) was registered; its admin account signs in by phone."""
+
+    type: ClassVar[str] = "placement.unit.registered.v1"
+    topic: ClassVar[Topic] = UNITS
+    aggregate_field: ClassVar[str] = "unit_id"
+
+    unit_id: str
+    name: str
+    unit_type: str
+    county: str
+    township: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = Field(default=None, description="for notify; full number")
+    contact_email: str | None = None
+
+
+# --- students and accounts --------------------------------------------------------------------
+
+
+class _StudentEvent(EventData):
+    topic: ClassVar[Topic] = STUDENTS
+    aggregate_field: ClassVar[str] = "student_id"
+
+    student_id: str
+
+
+class StudentRegisteredV1(_StudentEvent):
+    """A student completed their profile (once per person). Contact fields are for notify."""
+
+    type: ClassVar[str] = "placement.student.registered.v1"
+
+    name: str
+    phone: str
+    email: str | None = None
+    university: str
+    university_city: str
+    university_province: str
+    grade: str
+    major: str
+    discipline: str | None = None
+    home_county: str
+    home_township: str | None = None
+    political_status: str | None = None
+
+
+class StudentProfileUpdatedV1(StudentRegisteredV1):
+    """The profile as it is now, after the student changed it."""
+
+    type: ClassVar[str] = "placement.student.profile-updated.v1"
+
+
+class ConsentRecordedV1(_StudentEvent):
+    """A consent given or withdrawn (PIPL): sharing with units, the 公示 list."""
+
+    type: ClassVar[str] = "placement.student.consent-recorded.v1"
+
+    purpose: str
+    granted: bool
+    version: str
+    recorded_at: datetime
+
+
+class LoginCodeRequestedV1(EventData):
+    """A one-time code for notify to deliver by SMS. The code is here in clear because notify
+    must send it; placement stores only its keyed hash. It expires at ``expires_at``."""
+
+    type: ClassVar[str] = "placement.account.login-code-requested.v1"
+    topic: ClassVar[Topic] = STUDENTS
+    aggregate_field: ClassVar[str] = "account_id"
+
+    account_id: str
+    role: str
+    phone: str
+    code: str
+    purpose: str = Field(description="'login' or 'commitment' (signing the 承诺书)")
+    expires_at: datetime
+
+
+# --- applications and what follows them -------------------------------------------------------
+
+
+class _ApplicationEvent(EventData):
+    topic: ClassVar[Topic] = APPLICATIONS
+    aggregate_field: ClassVar[str] = "application_id"
+
+    application_id: str
+    student_id: str
+
+
+class ApplicationSubmittedV1(_ApplicationEvent):
+    """A student's ranked choices (志愿), best first."""
+
+    type: ClassVar[str] = "placement.application.submitted.v1"
+
+    season_id: str
+    home_county: str
+    home_township: str | None = None
+    choices: list[str]
+
+
+class ApplicationChangedV1(_ApplicationEvent):
+    """The student changed their ranked choices; ``choices`` replaces the earlier list."""
+
+    type: ClassVar[str] = "placement.application.changed.v1"
+
+    season_id: str
+    choices: list[str]
+
+
+class ApplicationWithdrawnV1(_ApplicationEvent):
+    type: ClassVar[str] = "placement.application.withdrawn.v1"
+
+    season_id: str
+    reason: str | None = None
+
+
+class EligibilityDecidedV1(_ApplicationEvent):
+    """The home county's committee decided whether the student belongs there (属地)."""
+
+    type: ClassVar[str] = "placement.application.eligibility-decided.v1"
+
+    season_id: str
+    eligible: bool
+    reason: str | None = None
+    decided_by: str
+
+
+class InterviewScheduledV1(_ApplicationEvent):
+    type: ClassVar[str] = "placement.application.interview-scheduled.v1"
+
+    post_id: str
+    unit_id: str
+    at: datetime
+    place: str
+
+
+class InterviewScoredV1(_ApplicationEvent):
+    """A unit's score for this applicant on this post (higher is better, 0–100)."""
+
+    type: ClassVar[str] = "placement.application.interview-scored.v1"
+
+    post_id: str
+    unit_id: str
+    overall: float
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class ApplicantRefusedV1(_ApplicationEvent):
+    """不录用: the unit will not take this applicant on this post."""
+
+    type: ClassVar[str] = "placement.application.refused.v1"
+
+    post_id: str
+    unit_id: str
+    reason: str
+
+
+class _PlacementEvent(_ApplicationEvent):
+    placement_id: str
+    post_id: str
+    unit_id: str
+
+
+class OfferAcceptedV1(_PlacementEvent):
+    type: ClassVar[str] = "placement.offer.accepted.v1"
+
+    round_id: str | None = None
+
+
+class OfferDeclinedV1(_PlacementEvent):
+    type: ClassVar[str] = "placement.offer.declined.v1"
+
+    round_id: str | None = None
+    reason: str | None = None
+    after_accepting: bool = False
+
+
+class OfferExpiredV1(_PlacementEvent):
+    """The student did not answer the offer by its deadline."""
+
+    type: ClassVar[str] = "placement.offer.expired.v1"
+
+    round_id: str | None = None
+
+
+class TrainingAttendedV1(_PlacementEvent):
+    type: ClassVar[str] = "placement.onboarding.trained.v1"
+
+
+class CommitmentSignedV1(_PlacementEvent):
+    """The 承诺书 was signed: typed name + confirmation code, over the text with this hash."""
+
+    type: ClassVar[str] = "placement.onboarding.commitment-signed.v1"
+
+    text_sha256: str
+    text_version: str
+    signed_at: datetime
+
+
+class PlacementFixedV1(_PlacementEvent):
+    """定岗: the post is fixed."""
+
+    type: ClassVar[str] = "placement.onboarding.fixed.v1"
+
+
+class ArrivedOnPostV1(_PlacementEvent):
+    """The unit (or committee) confirmed the student is on post (已上岗)."""
+
+    type: ClassVar[str] = "placement.onboarding.on-post.v1"
+
+
+class PlacementCompletedV1(_PlacementEvent):
+    """The placement ended (已结束); the unit's evaluation of the student, if given."""
+
+    type: ClassVar[str] = "placement.onboarding.completed.v1"
+
+    rating: int | None = Field(default=None, ge=1, le=5)

@@ -1,0 +1,1 @@
+"""Placement's HTTP API: routers and their request/response models."""

@@ -1,0 +1,1 @@
+"""SQL, one module per aggregate (asyncpg; rows come back as dicts)."""

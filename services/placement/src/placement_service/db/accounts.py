@@ -1,0 +1,180 @@
+"""SQL for accounts, one-time codes and unit API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+_ACCOUNT = "account_id, phone, role, name, unit_id, county, city, active, created_at"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+async def ensure_coordinator(conn: asyncpg.Connection, phone: str) -> None:
+    await conn.execute(
+        "INSERT INTO account (account_id, phone, role, name, created_by)"
+        " VALUES ($1, $2, 'coordinator', '团市委', 'bootstrap') ON CONFLICT (phone) DO NOTHING",
+        "A-coordinator",
+        phone,
+    )
+
+
+async def by_phone(conn: asyncpg.Connection, phone: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(f"SELECT {_ACCOUNT} FROM account WHERE phone = $1", phone)
+    return dict(row) if row else None
+
+
+async def get(conn: asyncpg.Connection, account_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(f"SELECT {_ACCOUNT} FROM account WHERE account_id = $1", account_id)
+    return dict(row) if row else None
+
+
+async def insert(conn: asyncpg.Connection, **a: Any) -> dict[str, Any] | None:
+    """The new account, or None if the phone already has one."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO account (account_id, phone, role, name, unit_id, county, city, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (phone) DO NOTHING
+            RETURNING {_ACCOUNT}""",
+        a["account_id"],
+        a["phone"],
+        a["role"],
+        a.get("name"),
+        a.get("unit_id"),
+        a.get("county"),
+        a.get("city"),
+        a["created_by"],
+    )
+    return dict(row) if row else None
+
+
+async def list_(
+    conn: asyncpg.Connection, role: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    rows = await conn.fetch(
+        f"SELECT {_ACCOUNT}, count(*) OVER () AS total FROM account"
+        " WHERE ($1::text IS NULL OR role = $1) ORDER BY created_at, account_id"
+        " LIMIT $2 OFFSET $3",
+        role,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], (rows[0]["total"] if rows else 0)
+
+
+# --- one-time codes ---------------------------------------------------------------------------
+
+
+async def code(
+    conn: asyncpg.Connection, account_id: str, purpose: str, lock: bool = False
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT code_hash, sent_at, expires_at, attempts, used FROM one_time_code"
+        f" WHERE account_id = $1 AND purpose = $2{' FOR UPDATE' if lock else ''}",
+        account_id,
+        purpose,
+    )
+    return dict(row) if row else None
+
+
+async def store_code(
+    conn: asyncpg.Connection,
+    account_id: str,
+    purpose: str,
+    code_hash: str,
+    sent_at: datetime,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO one_time_code (account_id, purpose, code_hash, sent_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (account_id, purpose) DO UPDATE SET code_hash = EXCLUDED.code_hash,
+               sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at, attempts = 0,
+               used = false""",
+        account_id,
+        purpose,
+        code_hash,
+        sent_at,
+        expires_at,
+    )
+
+
+async def count_attempt(conn: asyncpg.Connection, account_id: str, purpose: str) -> None:
+    await conn.execute(
+        "UPDATE one_time_code SET attempts = attempts + 1 WHERE account_id = $1 AND purpose = $2",
+        account_id,
+        purpose,
+    )
+
+
+async def use_code(conn: asyncpg.Connection, account_id: str, purpose: str) -> None:
+    await conn.execute(
+        "UPDATE one_time_code SET used = true WHERE account_id = $1 AND purpose = $2",
+        account_id,
+        purpose,
+    )
+
+
+# --- unit API tokens --------------------------------------------------------------------------
+
+
+async def insert_api_token(
+    conn: asyncpg.Connection,
+    token_id: str,
+    unit_id: str,
+    token_hash: str,
+    label: str,
+    created_by: str,
+) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        "INSERT INTO unit_api_token (token_id, unit_id, token_hash, label, created_by)"
+        " VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING token_id, unit_id, label, created_at, revoked_at",
+        token_id,
+        unit_id,
+        token_hash,
+        label,
+        created_by,
+    )
+    return dict(row)
+
+
+async def api_tokens(conn: asyncpg.Connection, unit_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT token_id, unit_id, label, created_at, revoked_at FROM unit_api_token"
+        " WHERE unit_id = $1 ORDER BY created_at",
+        unit_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def api_token_by_hash(conn: asyncpg.Connection, token_hash: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT token_id, unit_id, revoked_at FROM unit_api_token WHERE token_hash = $1",
+        token_hash,
+    )
+    return dict(row) if row else None
+
+
+async def api_token_revoked(conn: asyncpg.Connection, token_id: str) -> bool:
+    revoked: bool | None = await conn.fetchval(
+        "SELECT revoked_at IS NOT NULL FROM unit_api_token WHERE token_id = $1", token_id
+    )
+    return revoked is not False
+
+
+async def revoke_api_token(
+    conn: asyncpg.Connection, unit_id: str, token_id: str
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "UPDATE unit_api_token SET revoked_at = coalesce(revoked_at, now())"
+        " WHERE unit_id = $1 AND token_id = $2"
+        " RETURNING token_id, unit_id, label, created_at, revoked_at",
+        unit_id,
+        token_id,
+    )
+    return dict(row) if row else None

@@ -1,0 +1,59 @@
+"""SQL for units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+_COLUMNS = (
+    "unit_id, name, unit_type, county, township, address, contact_name, contact_phone,"
+    " contact_email, created_at"
+)
+
+
+async def insert(conn: asyncpg.Connection, **u: Any) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        f"""INSERT INTO unit (unit_id, name, unit_type, county, township, address, contact_name,
+                              contact_phone, contact_email, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_COLUMNS}""",
+        u["unit_id"],
+        u["name"],
+        u["unit_type"],
+        u["county"],
+        u.get("township"),
+        u.get("address"),
+        u.get("contact_name"),
+        u["contact_phone"],
+        u.get("contact_email"),
+        u["created_by"],
+    )
+    return dict(row)
+
+
+async def get(conn: asyncpg.Connection, unit_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM unit WHERE unit_id = $1", unit_id)
+    return dict(row) if row else None
+
+
+async def list_(
+    conn: asyncpg.Connection,
+    *,
+    county: str | None,
+    unit_type: str | None,
+    unit_id: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM unit
+            WHERE ($1::text IS NULL OR county = $1) AND ($2::text IS NULL OR unit_type = $2)
+              AND ($3::text IS NULL OR unit_id = $3)
+            ORDER BY created_at, unit_id LIMIT $4 OFFSET $5""",
+        county,
+        unit_type,
+        unit_id,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], (rows[0]["total"] if rows else 0)

@@ -30,6 +30,23 @@ _SUGGESTIONS = (
     "活动很有意义，明年还会参加", "通勤不太方便，希望有交通补贴", "建议延长实践时间，一个月太短",
 )
 _OTHER_TEXTS = ("在家附近实习", "参加志愿服务", "认识了好朋友", "家里有事", "考研准备", "学校要求")
+# (vendor, mode, fmt, encoding): every layout an import must read.
+LAYOUTS: tuple[tuple[str, str, str, str], ...] = (
+    ("wjx", "text", "xlsx", "utf-8-sig"),
+    ("wjx", "code", "xlsx", "utf-8-sig"),
+    ("wjx", "text", "csv", "utf-8-sig"),
+    ("wjx", "text", "csv", "utf-8"),
+    ("wjx", "code", "csv", "gbk"),
+    ("wjx", "text", "csv", "gb18030"),
+    ("tencent", "text", "csv", "utf-8-sig"),
+    ("tencent", "text", "xlsx", "utf-8-sig"),
+)
+
+
+def layout_name(layout: tuple[str, str, str, str]) -> str:
+    return "-".join(layout)
+
+
 _SOURCES = ("手机提交", "微信", "链接", "电脑提交")
 _CITIES = ("阳泉", "太原", "北京", "天津", "上海", "西安")
 

@@ -8,19 +8,7 @@ from pathlib import Path
 import pytest
 
 from survey_service.domain import Questionnaire, parse_questionnaire
-from survey_service.exportgen import ExportTruth, generate_export
-
-# (vendor, mode, fmt, encoding): every layout the import must read.
-LAYOUTS = [
-    ("wjx", "text", "xlsx", "utf-8-sig"),
-    ("wjx", "code", "xlsx", "utf-8-sig"),
-    ("wjx", "text", "csv", "utf-8-sig"),
-    ("wjx", "text", "csv", "utf-8"),
-    ("wjx", "code", "csv", "gbk"),
-    ("wjx", "text", "csv", "gb18030"),
-    ("tencent", "text", "csv", "utf-8-sig"),
-    ("tencent", "text", "xlsx", "utf-8-sig"),
-]
+from survey_service.exportgen import LAYOUTS, ExportTruth, generate_export, layout_name
 
 KITCHEN_SINK = {
     "id": "kitchen-sink", "version": "1",
@@ -47,10 +35,6 @@ def kitchen_sink() -> Questionnaire:
     return parse_questionnaire(KITCHEN_SINK)
 
 
-def _name(layout: tuple[str, str, str, str]) -> str:
-    return "-".join(layout)
-
-
 @pytest.fixture(scope="session")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ExportTruth]:
     """Season-questionnaire exports in every layout, 240 responses each, messy."""
@@ -58,8 +42,8 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ExportTruth]:
     out = {}
     for layout in LAYOUTS:
         vendor, mode, fmt, enc = layout
-        path: Path = d / f"{_name(layout)}.{fmt}"
-        out[_name(layout)] = generate_export(path, responses=240, seed=7, vendor=vendor,
+        path: Path = d / f"{layout_name(layout)}.{fmt}"
+        out[layout_name(layout)] = generate_export(path, responses=240, seed=7, vendor=vendor,
                                              mode=mode, fmt=fmt, encoding=enc)
     return out
 
@@ -72,10 +56,8 @@ def sink_exports(tmp_path_factory: pytest.TempPathFactory,
     for layout in [("wjx", "text", "csv", "utf-8-sig"), ("wjx", "code", "xlsx", ""),
                    ("tencent", "text", "csv", "gb18030")]:
         vendor, mode, fmt, enc = layout
-        out[_name(layout)] = generate_export(
-            d / f"{_name(layout)}.{fmt}", responses=150, seed=3, vendor=vendor, mode=mode,
+        out[layout_name(layout)] = generate_export(
+            d / f"{layout_name(layout)}.{fmt}", responses=150, seed=3, vendor=vendor, mode=mode,
             fmt=fmt, encoding=enc or "utf-8", questionnaire=kitchen_sink)
     return out
 
-
-LAYOUT_IDS = [_name(x) for x in LAYOUTS]

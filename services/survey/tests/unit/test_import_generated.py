@@ -6,7 +6,6 @@ from collections import Counter
 
 import pytest
 
-from conftest import LAYOUT_IDS
 from survey_service.domain import (
     Analyzer,
     Level,
@@ -16,7 +15,9 @@ from survey_service.domain import (
     season_questionnaire,
 )
 from survey_service.domain.values import Missing
-from survey_service.exportgen import ExportTruth
+from survey_service.exportgen import LAYOUTS, ExportTruth, layout_name
+
+LAYOUT_IDS = [layout_name(x) for x in LAYOUTS]
 
 
 def _run(truth: ExportTruth, q: Questionnaire | None) -> tuple[dict, object, list]:  # type: ignore[type-arg]
@@ -80,7 +81,7 @@ def test_personal_data_never_survives_import(exports: dict[str, ExportTruth],
 def test_inferred_questionnaire_finds_the_same_counts(exports: dict[str, ExportTruth],
                                                       layout: str) -> None:
     truth = exports[layout]
-    result, imp, _ = _run(truth, None)
+    result, _, _ = _run(truth, None)
     kinds = {q["number"]: q["kind"] for q in result["questions"]}
     assert kinds[1] == "single" and kinds[10] == "multi" and kinds[17] == "text"
     assert kinds[8] == "scale" and kinds[9] == "matrix" and kinds[14] == "matrix"

@@ -24,7 +24,17 @@ def detect_encoding(sample: bytes) -> str | None:
         return "utf-8"
     if _decodes(sample, "gb18030"):
         return "gb18030"
+    # A few corrupt bytes must not lose a whole export: take the encoding that decodes all
+    # but a sliver (the reader replaces the rest with U+FFFD and reports those rows).
+    best = min(("utf-8", "gb18030"), key=lambda enc: _bad_chars(sample, enc))
+    text_len = max(1, len(sample.decode(best, errors="replace")))
+    if _bad_chars(sample, best) <= max(2, text_len // 1000):
+        return best
     return None
+
+
+def _bad_chars(sample: bytes, encoding: str) -> int:
+    return sample.decode(encoding, errors="replace").count("\ufffd")
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:

@@ -51,6 +51,10 @@ class Stack:
             DEV / "kafka", port=self.kafka_port, controller_port=self.kafka_port + 1, heap="768m"
         )
 
+    @staticmethod
+    def port(service: str) -> int:
+        return int(os.environ.get(f"{service.upper()}_PORT", SERVICES[service]))
+
     def environment(self) -> dict[str, str]:
         env = {
             "FANXIANG_ENV": os.environ.get("FANXIANG_ENV", "development"),
@@ -82,23 +86,22 @@ class Stack:
         RUN.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
             self._start_service(service, env)
-        for service, port in SERVICES.items():
+        for service in SERVICES:
             wait_until(
-                functools.partial(_http_ok, port, "/readyz"),
+                functools.partial(_http_ok, self.port(service), "/readyz"),
                 timeout=90,
                 what=service,
                 log=LOGS / f"{service}.log",
             )
-        _print_welcome(env)
+        _print_welcome(env, {s: self.port(s) for s in SERVICES})
 
     def _start_service(self, service: str, env: dict[str, str]) -> None:
         pidfile = RUN / f"{service}.pid"
-        if read_pid(pidfile) is not None and port_open(SERVICES[service]):
+        port = self.port(service)
+        if read_pid(pidfile) is not None and port_open(port):
             return
-        if port_open(SERVICES[service]):
-            raise RuntimeError(
-                f"port {SERVICES[service]} is taken by another program; {service} cannot start"
-            )
+        if port_open(port):
+            raise RuntimeError(f"port {port} is taken by another program; {service} cannot start")
         with (LOGS / f"{service}.log").open("ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", PACKAGES[service]],
@@ -126,8 +129,8 @@ class Stack:
 
     def status(self) -> dict[str, bool]:
         result = {"postgres": port_open(self.pg_port), "kafka": port_open(self.kafka_port)}
-        for service, port in SERVICES.items():
-            result[service] = _http_ok(port, "/readyz")
+        for service in SERVICES:
+            result[service] = _http_ok(self.port(service), "/readyz")
         return result
 
 
@@ -144,12 +147,12 @@ def _step(what: str, action: Callable[[], object]) -> None:
     action()
 
 
-def _print_welcome(env: dict[str, str]) -> None:
+def _print_welcome(env: dict[str, str], ports: dict[str, int]) -> None:
     lines = [
         "",
         "Fanxiang is running:",
-        f"  web front end   http://127.0.0.1:{SERVICES['web']}/",
-        *(f"  {s:<15} http://127.0.0.1:{p}/docs" for s, p in SERVICES.items() if s != "web"),
+        f"  web front end   http://127.0.0.1:{ports['web']}/",
+        *(f"  {s:<15} http://127.0.0.1:{p}/docs" for s, p in ports.items() if s != "web"),
         f"  Kafka           {env['KAFKA_BOOTSTRAP_SERVERS']}",
         f"  PostgreSQL      {env['DATABASE_URL']}",
         f"  logs            {LOGS}/<service>.log",

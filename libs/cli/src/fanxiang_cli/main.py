@@ -27,3 +27,7 @@ app.add_typer(stack_app, name="stack", help="The local stack: Kafka, PostgreSQL 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -6,12 +6,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from fanxiang_common import logging as fx_logging
+from fanxiang_common.asyncapi import asyncapi_document, declare_publishers
 from fanxiang_common.errors import AppError, Unavailable
 from fanxiang_common.health import router as health_router
 from fanxiang_common.logging import configure_logging
@@ -49,6 +51,15 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.runtime = runtime
     app.include_router(health_router)
+    declare_publishers(runtime)
+    asyncapi = asyncapi_document(runtime, title=title, description=description)
+
+    @app.get(
+        "/asyncapi.json", tags=["health"], summary="The AsyncAPI document of this service's topics"
+    )
+    async def asyncapi_json() -> dict[str, Any]:
+        return asyncapi
+
     for router in routers:
         app.include_router(router)
 

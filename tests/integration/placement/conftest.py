@@ -163,3 +163,40 @@ async def world(service_settings: SettingsFactory) -> AsyncIterator[World]:
     settings = service_settings(PlacementSettings)
     async with serve_in_process(create_app(settings)) as client:
         yield World(client, settings)
+
+
+async def topic_events(
+    settings: PlacementSettings, topic: str, *, at_least: int = 1, within: float = 30.0
+) -> list[dict[str, Any]]:
+    """Every envelope on ``topic`` (in this test's namespace), from the start, once at least
+    ``at_least`` have arrived (the outbox relay is asynchronous)."""
+    import asyncio
+    import time
+
+    import orjson
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        settings.topic(topic),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id=None,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    seen: list[dict[str, Any]] = []
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                seen += [orjson.loads(r.value) for r in records]
+            if len(seen) >= at_least:
+                await asyncio.sleep(0.3)  # pick up stragglers of the same flush
+                batch = await consumer.getmany(timeout_ms=300)
+                for records in batch.values():
+                    seen += [orjson.loads(r.value) for r in records]
+                break
+    finally:
+        await consumer.stop()
+    return seen

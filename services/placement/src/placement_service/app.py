@@ -10,7 +10,19 @@ from fastapi.responses import JSONResponse
 
 from fanxiang_common.app import create_service_app
 from fanxiang_common.errors import Conflict, Unprocessable
-from placement_service.api import accounts, auth, posts, seasons, students, units
+from placement_service.api import (
+    accounts,
+    applications,
+    auth,
+    exports,
+    interviews,
+    placements,
+    posts,
+    seasons,
+    students,
+    units,
+)
+from placement_service.events import offers
 from placement_service.runtime import PlacementRuntime
 from placement_service.settings import PlacementSettings
 
@@ -23,12 +35,16 @@ ROUTERS = [
     accounts.router,
     students.router,
     posts.router,
+    interviews.router,
+    applications.router,
+    placements.router,
+    exports.router,
 ]
 
 
 def create_app(settings: PlacementSettings | None = None) -> FastAPI:
     settings = settings or PlacementSettings()
-    runtime = PlacementRuntime(settings, migrations=MIGRATIONS, consumers=[])
+    runtime = PlacementRuntime(settings, migrations=MIGRATIONS, consumers=offers.consumers())
     app = create_service_app(
         runtime,
         title="Fanxiang placement",

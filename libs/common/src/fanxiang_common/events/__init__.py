@@ -1,6 +1,6 @@
 """Event envelope, topics and every versioned event model (importing this registers them all)."""
 
-from fanxiang_common.events import placement
+from fanxiang_common.events import matching, placement
 from fanxiang_common.events.envelope import (
     Envelope,
     EventData,
@@ -21,6 +21,7 @@ __all__ = [
     "all_topic_names",
     "dead_letter_topic",
     "event_types",
+    "matching",
     "new_event",
     "placement",
 ]

@@ -360,6 +360,13 @@ async def sign(
         row = await _load(conn, principal, placement_id)
         _only_student(principal, row)
         rules.advance(principal, _ref(row), Step.SIGN, now())
+        # Name and text first: a typo must not use up the code.
+        rules.check_signature(
+            typed_name=body.typed_name,
+            profile_name=row["student_name"],
+            text=_text(row, row["student_name"]),
+            digest=body.text_sha256,
+        )
         async with conn.transaction():  # a wrong code counts as an attempt, even if refused
             try:
                 await verify_code(request, conn, principal.subject, "commitment", body.code)

@@ -44,6 +44,10 @@ class ServiceRuntime:
             settings.kafka_bootstrap_servers,
             client_id=f"fanxiang-{settings.service}",
             graceful_timeout=15.0,
+            # Services publish through the outbox; should anything use broker.publish, it gets
+            # the same guarantees as the relay's producer.
+            enable_idempotence=True,
+            acks="all",
         )
         for consumer in self.consumers:
             consumer.register(

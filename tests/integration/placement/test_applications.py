@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.placement.conftest import World, post_body, topic_events
+from tests.integration.placement.world import World, post_body, topic_events
 
 pytestmark = pytest.mark.integration
 

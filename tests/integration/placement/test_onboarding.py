@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from fanxiang_common.events import new_event
 from fanxiang_common.events.matching import OfferMadeV1
 from fanxiang_local.testing import eventually
-from tests.integration.placement.conftest import World, topic_events
+from tests.integration.placement.world import World, topic_events
 
 pytestmark = pytest.mark.integration
 

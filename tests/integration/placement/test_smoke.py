@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.placement.conftest import World, post_body
+from tests.integration.placement.world import World, post_body
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,313 @@
+"""Every role × every endpoint: who may, and that everyone else is refused (403, or 404 where
+even the existence of the thing is not theirs to know). Runs over HTTP on one prepared world."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from fanxiang_local.testing import eventually
+from placement_service.app import create_app
+from tests.integration.placement.test_onboarding import offer, placed
+from tests.integration.placement.world import World, new_phone, post_body, season_body
+
+pytestmark = pytest.mark.integration
+
+ROLES = (
+    "coordinator",
+    "county_a",
+    "county_b",
+    "unit_a",
+    "unit_b",
+    "student_a",
+    "student_b",
+    "liaison",
+    "officer",
+)
+COMMITTEE = {"coordinator", "county_a"}
+OWNER_SIDE = {"coordinator", "county_a", "unit_a"}
+STUDENTS = {"student_a", "student_b"}
+EVERYONE = set(ROLES)
+PUBLIC = {
+    ("POST", "/v1/auth/codes"),
+    ("POST", "/v1/auth/tokens"),
+    ("POST", "/v1/auth/unit-tokens"),
+    ("GET", "/v1/reference"),
+}
+_n = itertools.count()
+
+
+@dataclass
+class Case:
+    method: str
+    template: str
+    allowed: set[str]
+    body: Callable[[], Any] | dict[str, Any] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def cases() -> list[Case]:
+    return [
+        Case("GET", "/v1/seasons", EVERYONE),
+        Case("POST", "/v1/seasons", {"coordinator"}, lambda: season_body(f"s-{next(_n)}")),
+        Case("GET", "/v1/seasons/{season}", EVERYONE),
+        Case(
+            "PUT",
+            "/v1/seasons/{season2}",
+            {"coordinator"},
+            {k: v for k, v in season_body().items() if k != "season_id"},
+        ),
+        Case("POST", "/v1/seasons/{season2}/close", {"coordinator"}),
+        Case("GET", "/v1/seasons/{season}/publicity", {"coordinator", "county_a", "county_b"}),
+        Case(
+            "POST",
+            "/v1/units",
+            COMMITTEE,
+            lambda: {
+                "name": "新单位",
+                "unit_type": "事业单位",
+                "county": "140302",
+                "contact_name": "赵",
+                "contact_phone": new_phone(),
+            },
+        ),
+        Case("GET", "/v1/units", {"coordinator", "county_a", "county_b", "unit_a", "unit_b"}),
+        Case("GET", "/v1/units/{unit}", OWNER_SIDE),
+        Case("POST", "/v1/units/{unit}/api-tokens", {"coordinator", "unit_a"}, {"label": "x"}),
+        Case("GET", "/v1/units/{unit}/api-tokens", {"coordinator", "unit_a"}),
+        Case("POST", "/v1/units/{unit}/api-tokens/{token}/revoke", {"coordinator", "unit_a"}),
+        Case(
+            "POST",
+            "/v1/accounts",
+            {"coordinator"},
+            lambda: {"phone": new_phone(), "role": "officer", "name": "委员"},
+        ),
+        Case("GET", "/v1/accounts", {"coordinator"}),
+        Case("GET", "/v1/students/me", STUDENTS),
+        Case(
+            "PUT",
+            "/v1/students/me",
+            STUDENTS,
+            {
+                "name": "李明",
+                "university": "山西大学",
+                "university_city": "太原",
+                "university_province": "山西",
+                "grade": "大二",
+                "major": "汉语言文学",
+                "home_county": "140302",
+            },
+        ),
+        Case(
+            "POST",
+            "/v1/students/me/consents",
+            STUDENTS,
+            {"purpose": "publicity", "granted": True, "version": "v1"},
+        ),
+        Case("GET", "/v1/students", {"coordinator", "county_a", "county_b"}),
+        Case("GET", "/v1/students/roster", {"coordinator", "liaison"}),
+        Case("GET", "/v1/students/{student}", COMMITTEE),
+        Case("POST", "/v1/students/{student}/phone/reveal", COMMITTEE, {"reason": "核实"}),
+        Case("POST", "/v1/posts", OWNER_SIDE, lambda: post_body("{unit}")),
+        Case("GET", "/v1/posts", EVERYONE),
+        Case("GET", "/v1/posts/{post}", EVERYONE),
+        Case(
+            "PUT",
+            "/v1/posts/{draft}",
+            OWNER_SIDE,
+            {k: v for k, v in post_body().items() if k != "season_id"},
+        ),
+        Case("POST", "/v1/posts/{draft}/submit", OWNER_SIDE),
+        Case("POST", "/v1/posts/{submitted}/approve", COMMITTEE),
+        Case("POST", "/v1/posts/{submitted2}/return", COMMITTEE, {"reason": "补充"}),
+        Case("POST", "/v1/posts/{spare}/withdraw", OWNER_SIDE, {"reason": "不需要了"}),
+        Case("POST", "/v1/posts/{spare2}/close", COMMITTEE, {"reason": "招满"}),
+        Case("POST", "/v1/posts/{post}/capacity", OWNER_SIDE, {"capacity": 3}),
+        Case("GET", "/v1/posts/{post}/applicants", OWNER_SIDE),
+        Case(
+            "POST",
+            "/v1/posts/{post}/applicants/{application}/interview",
+            OWNER_SIDE,
+            {"at": "2026-06-20T09:00:00+08:00", "place": "会议室"},
+        ),
+        Case(
+            "POST",
+            "/v1/posts/{post}/applicants/{application}/score",
+            OWNER_SIDE,
+            {"scores": {"综合分析": 80}},
+        ),
+        Case(
+            "POST",
+            "/v1/posts/{post}/applicants/{application}/refuse",
+            OWNER_SIDE,
+            {"reason": "不合适"},
+        ),
+        Case(
+            "POST",
+            "/v1/applications",
+            STUDENTS,
+            {"season_id": "2026-summer", "choices": ["{post}"]},
+        ),
+        Case("GET", "/v1/applications/mine", STUDENTS),
+        Case("GET", "/v1/applications", {"coordinator", "county_a", "county_b"}),
+        Case("GET", "/v1/applications/{application}", {"coordinator", "county_a", "student_a"}),
+        Case(
+            "PUT", "/v1/applications/{application}/choices", {"student_a"}, {"choices": ["{post}"]}
+        ),
+        Case("POST", "/v1/applications/{application}/eligibility", COMMITTEE, {"eligible": True}),
+        Case("GET", "/v1/placements/mine", STUDENTS),
+        Case("GET", "/v1/placements", {"coordinator", "county_a", "county_b", "unit_a", "unit_b"}),
+        Case("GET", "/v1/placements/{placement}", OWNER_SIDE | {"student_a"}),
+        Case("POST", "/v1/placements/{placement}/accept", {"student_a"}),
+        Case("POST", "/v1/placements/{placement}/training", COMMITTEE),
+        Case("GET", "/v1/placements/{placement}/commitment", OWNER_SIDE | {"student_a"}),
+        Case("POST", "/v1/placements/{placement}/commitment/code", {"student_a"}),
+        Case(
+            "POST",
+            "/v1/placements/{placement}/commitment",
+            {"student_a"},
+            {"typed_name": "李明", "code": "123456", "text_sha256": "0" * 64},
+        ),
+        Case("POST", "/v1/placements/{placement}/fix", COMMITTEE),
+        Case("POST", "/v1/placements/{placement}/arrival", OWNER_SIDE),
+        Case("POST", "/v1/placements/{placement}/complete", OWNER_SIDE, {}),
+        Case("POST", "/v1/placements/{placement}/evaluation", {"student_a"}, {"rating": 5}),
+        Case("POST", "/v1/placements/{placement}/decline", {"student_a"}, {}),
+        Case("POST", "/v1/applications/{application}/withdraw", {"student_a"}, {}),
+        Case("GET", "/v1/audit", {"coordinator"}),
+    ]
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def _refused(response: Any) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    return response.status_code == 401 and response.json()["detail"][0]["type"].startswith("token")
+
+
+async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    c = world.client
+    coordinator = await world.coordinator()
+    await world.season()
+    await world.season(season_id="2026-other")
+    unit_a, unit_a_h = await world.unit()
+    _, unit_b_h = await world.unit(name="另一单位")
+    student_a, student_a_h = await world.student(name="李明")
+    _, student_b_h = await world.student(name="别人")
+    headers = {
+        "coordinator": coordinator,
+        "county_a": await world.county("140302"),
+        "county_b": await world.county("140322"),
+        "unit_a": unit_a_h,
+        "unit_b": unit_b_h,
+        "student_a": student_a_h,
+        "student_b": student_b_h,
+    }
+    for role, extra in (("liaison", {"city": "太原"}), ("officer", {})):
+        phone = new_phone()
+        r = await c.post(
+            "/v1/accounts",
+            headers=coordinator,
+            json={"phone": phone, "role": role, "name": role, **extra},
+        )
+        assert r.status_code == 201, r.text
+        headers[role] = await world.login(phone)
+
+    post = await world.published_post(unit_a)
+
+    async def draft(submit: bool) -> str:
+        r = await c.post("/v1/posts", json=post_body(), headers=unit_a_h)
+        if submit:
+            await c.post(f"/v1/posts/{r.json()['post_id']}/submit", headers=unit_a_h)
+        return str(r.json()["post_id"])
+
+    r = await c.post(
+        "/v1/applications",
+        headers=student_a_h,
+        json={"season_id": "2026-summer", "choices": [post]},
+    )
+    application = r.json()["application_id"]
+    token = (
+        await c.post(f"/v1/units/{unit_a}/api-tokens", json={"label": "t"}, headers=unit_a_h)
+    ).json()["token_id"]
+    await offer(world, student_a, post)
+    [p] = await eventually(lambda: placed(world, student_a_h), what="the offer")
+    ids = {
+        "season": "2026-summer",
+        "season2": "2026-other",
+        "unit": unit_a,
+        "token": token,
+        "student": student_a,
+        "post": post,
+        "draft": await draft(False),
+        "submitted": await draft(True),
+        "submitted2": await draft(True),
+        "spare": await world.published_post(unit_a),
+        "spare2": await world.published_post(unit_a),
+        "application": application,
+        "placement": p["placement_id"],
+    }
+    return headers, ids
+
+
+async def test_every_role_on_every_endpoint(world: World) -> None:
+    headers, ids = await _prepare(world)
+    problems = []
+    for case in cases():
+        path = case.template.format(**ids)
+        # Refused roles first, so that allowed calls cannot change what they would see.
+        for role in sorted(ROLES, key=lambda r: r in case.allowed):
+            body = case.body() if callable(case.body) else case.body
+            r = await world.client.request(
+                case.method, path, headers=headers[role], json=_fill(body, ids), params=case.params
+            )
+            if r.status_code >= 500:
+                problems.append(f"{case.method} {case.template} as {role}: {r.status_code}")
+            elif (role in case.allowed) == _refused(r):
+                expected = "allowed" if role in case.allowed else "refused"
+                problems.append(
+                    f"{case.method} {case.template} as {role}: expected {expected}, "
+                    f"got {r.status_code} {r.text[:160]}"
+                )
+        anonymous = await world.client.request(
+            case.method, path, json=_fill(case.body() if callable(case.body) else case.body, ids)
+        )
+        if anonymous.status_code != 401:
+            problems.append(
+                f"{case.method} {case.template} without a token: {anonymous.status_code}"
+            )
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_matrix_covers_every_endpoint() -> None:
+    app = create_app()
+    routes = {
+        (m, r.path)
+        for r in app.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods
+        if r.path.startswith("/v1/")
+    }
+    covered = {(c.method, c.template) for c in cases()}
+
+    def normal(path: str) -> str:
+        import re
+
+        return re.sub(r"\{[^}]+\}", "{}", path)
+
+    missing = {(m, normal(p)) for m, p in routes - PUBLIC} - {(m, normal(p)) for m, p in covered}
+    assert missing == set()

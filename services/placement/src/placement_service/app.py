@@ -7,6 +7,7 @@ from pathlib import Path
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from fanxiang_common.app import create_service_app
 from fanxiang_common.errors import Conflict, Unprocessable
@@ -64,5 +65,12 @@ def create_app(settings: PlacementSettings | None = None) -> FastAPI:
     async def integrity_error(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
         err = Conflict(f"this conflicts with existing data: {exc}")
         return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        # Framework refusals (no such route, a body that is not JSON) in the same shape as ours.
+        loc = ["body"] if "body" in str(exc.detail) else []
+        body = {"detail": [{"loc": loc, "msg": str(exc.detail), "type": f"http_{exc.status_code}"}]}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     return app

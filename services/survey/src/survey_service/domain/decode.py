@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from operator import itemgetter
 
 from survey_service.domain.columns import ColumnGroup
 from survey_service.domain.infer import SELECTED_MARKS, UNSELECTED_MARKS
@@ -95,14 +96,36 @@ class Labels:
         return any(o.open and o.label == label for o in self.options)
 
 
+CACHE_SIZE = 4096
+
+
 class Decoder:
+    """Decodes one question. `decode` memoises on the raw cells: most choice cells repeat, so
+    the same (immutable, `shared`) Answer object is handed out again, which also lets the
+    analysis tally answers by identity. Values that raised a warning are never cached, so
+    every occurrence is reported."""
+
     def __init__(self, question: Question, group: ColumnGroup) -> None:
         self.question = question
         self.number = question.number
         self.cols = list(group.cols)
         self.headers = list(group.headers)
+        self.key = itemgetter(*self.cols)  # one cell → the cell, several → a tuple
+        self.cache: dict[object, Answer] = {}
 
     def decode(self, row: Sequence[str], warn: Warnings) -> Answer:
+        key = self.key(row)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        before = len(warn)
+        answer = self._decode(row, warn)
+        if len(warn) == before and answer.other is None and len(self.cache) < CACHE_SIZE:
+            answer.shared = True
+            self.cache[key] = answer
+        return answer
+
+    def _decode(self, row: Sequence[str], warn: Warnings) -> Answer:
         raise NotImplementedError
 
     def options(self) -> tuple[Option, ...]:
@@ -135,7 +158,7 @@ class ChoiceDecoder(Decoder):
     def options(self) -> tuple[Option, ...]:
         return tuple(self.labels.options)
 
-    def decode(self, row: Sequence[str], warn: Warnings) -> Answer:
+    def _decode(self, row: Sequence[str], warn: Warnings) -> Answer:
         cell = row[self.col].strip()
         gone = missing(cell)
         if gone is not None:
@@ -177,7 +200,7 @@ class SplitChoiceDecoder(Decoder):
         self.max = question.max_choices
         self.marks = [frozenset({*SELECTED_MARKS, lb, _key(lb)}) for lb in col_labels]
 
-    def decode(self, row: Sequence[str], warn: Warnings) -> Answer:
+    def _decode(self, row: Sequence[str], warn: Warnings) -> Answer:
         chosen: list[tuple[int, str]] = []
         states: list[Missing] = []
         other = None
@@ -225,7 +248,7 @@ class MatrixDecoder(Decoder):
     def options(self) -> tuple[Option, ...]:
         return tuple(self.labels.options)
 
-    def decode(self, row: Sequence[str], warn: Warnings) -> Answer:
+    def _decode(self, row: Sequence[str], warn: Warnings) -> Answer:
         got: dict[str, str] = {}
         states: list[Missing] = []
         for i, col in enumerate(self.cols):
@@ -247,6 +270,9 @@ class MatrixDecoder(Decoder):
 
 class TextDecoder(Decoder):
     def decode(self, row: Sequence[str], warn: Warnings) -> Answer:
+        return self._decode(row, warn)  # free text rarely repeats: no memo
+
+    def _decode(self, row: Sequence[str], warn: Warnings) -> Answer:
         parts: list[str] = []
         states: list[Missing] = []
         for col in self.cols:

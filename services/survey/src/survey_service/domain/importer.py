@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import chain, islice
+from operator import itemgetter
 from typing import IO
 
 from survey_service.domain.columns import ColumnGroup, HeaderMap, map_header
@@ -139,6 +140,8 @@ class ExportImport:
         vendor = rep.vendor
         seen: dict[int, int] = {}
         header_key = [c.strip() for c in header]
+        first_header = header_key[0] if header_key else ""
+        content_of = itemgetter(*qcols) if qcols else (lambda _cells: ())
         progress = self._progress
         rows = chain(self._sample, self._table.rows)
         self._sample = []
@@ -146,7 +149,7 @@ class ExportImport:
             rep.data_rows += 1
             if progress is not None and rep.data_rows % PROGRESS_EVERY == 0:
                 progress(rep.data_rows)
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 rep.add(Problem(row_no, None, "空行", Level.SKIPPED))
                 continue
             n = len(cells)
@@ -159,12 +162,15 @@ class ExportImport:
                     rep.add(Problem(row_no, None, f"列数不符：应有{ncols}列，实际{n}列",
                                     Level.REJECTED))
                     continue
-            if [c.strip() for c in cells] == header_key:
+            if cells[0].strip() == first_header and [c.strip() for c in cells] == header_key:
                 rep.add(Problem(row_no, None, "重复的表头行", Level.REJECTED))
                 continue
             warn: list[tuple[str, str]] = []
             answers = {d.number: d.decode(cells, warn) for d in decoders}
-            if not any(a.status is None for a in answers.values()):
+            for a in answers.values():
+                if a.status is None:
+                    break
+            else:
                 rep.add(Problem(row_no, None, "没有任何作答", Level.REJECTED))
                 continue
             sid = cells[c_id].strip() if c_id is not None else ""
@@ -205,7 +211,7 @@ class ExportImport:
                 source_id=sid or None, submitted_at=submitted, started_at=started,
                 duration=duration,
                 source=cells[c_src].strip() or None if c_src is not None else None,
-                content_key=hash(tuple([cells[c].strip() for c in qcols])),
+                content_key=hash(content_of(cells)),
             )
         if progress is not None:
             progress(rep.data_rows)

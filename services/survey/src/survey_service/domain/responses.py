@@ -22,7 +22,7 @@ class Answer:
     `other` the text typed into an open option (其他〖…〗).
     """
 
-    __slots__ = ("labels", "other", "rows", "status", "text", "value")
+    __slots__ = ("labels", "other", "rows", "shared", "status", "text", "value")
 
     def __init__(
         self,
@@ -39,19 +39,24 @@ class Answer:
         self.rows = rows
         self.text = text
         self.other = other
+        # True for answers a decoder hands out to many responses (cached per distinct cell
+        # value): treat every Answer as immutable. Lets the analysis tally them by identity.
+        self.shared = False
 
     @property
     def answered(self) -> bool:
         return self.status is None
 
     def __repr__(self) -> str:
-        parts = [f"{k}={getattr(self, k)!r}" for k in self.__slots__ if getattr(self, k)]
+        parts = [f"{k}={getattr(self, k)!r}" for k in self.__slots__
+                 if getattr(self, k) and k != "shared"]
         return f"Answer({', '.join(parts)})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Answer):
             return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__
+                   if k != "shared")
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -62,6 +67,8 @@ NOT_SHOWN = Answer(Missing.NOT_SHOWN)
 INVALID = Answer(Missing.INVALID)
 MISSING_ANSWERS = {Missing.EMPTY: EMPTY, Missing.SKIPPED: SKIPPED,
                    Missing.NOT_SHOWN: NOT_SHOWN, Missing.INVALID: INVALID}
+for _a in MISSING_ANSWERS.values():
+    _a.shared = True
 
 
 class Response:

@@ -106,22 +106,117 @@ def iter_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         strings = _shared_strings(zf)
         path = _first_sheet_path(zf)
         with zf.open(path) as sheet:
-            buf = b""
-            next_row = 1
-            while True:
-                chunk = sheet.read(_CHUNK)
-                buf += chunk
-                end = 0
-                for m in _ROW_RE.finditer(buf):
-                    end = m.end()
-                    num = _ROW_NUM_RE.search(m.group(1))
-                    row_no = int(num.group(1)) if num else next_row
-                    next_row = row_no + 1
-                    body = m.group(2)
-                    yield row_no, _cells(body, strings) if body else []
-                buf = buf[end:]
-                if not chunk:
-                    break
+            first = sheet.read(_CHUNK)
+            # Namespace-prefixed markup (<x:row>) is rare; it takes the slower general path.
+            fast = b"<row" in first or b"<sheetData/>" in first or b":row" not in first
+            rows = _fast_rows if fast else _general_rows
+            yield from rows(first, sheet, strings)
+
+
+# One scan finds every row start, row end and cell of a chunk. The cell alternative covers the
+# attribute orders writers use (r first, then s and t in either order); anything else (formula,
+# rich text, other attribute orders) falls to the general alternatives and is parsed apart.
+_TOKEN_RE = re.compile(
+    rb'(<row)\b(?:[^>]*?\sr="(\d+)")?[^>]*?(/?)>'
+    rb"|</row>"
+    rb'|<c r="([A-Z]+)\d*"(?: s="\d+")?(?: t="(\w+)")?(?: s="\d+")?[^>/]*'
+    rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t(?: [^>]*)?>([^<]*)</t></is>|(.*?))</c>)"
+    rb"|<c\b([^>]*?)(?:/>|>(.*?)</c>)",
+    re.S,
+)
+_COLS: dict[bytes, int] = {}
+
+
+def _fast_rows(first: bytes, sheet: IO[bytes],
+               strings: list[str]) -> Iterator[tuple[int, list[str]]]:
+    buf = first
+    cells: list[str] = []
+    row_no = 0
+    cols = _COLS
+    eof = False
+    while not eof:
+        chunk = sheet.read(_CHUNK)
+        eof = not chunk
+        buf += chunk
+        if eof:
+            work, buf = buf, b""
+        else:
+            cut = buf.rfind(b"</row>")
+            if cut < 0:
+                continue
+            work, buf = buf[: cut + 6], buf[cut + 6 :]
+        for row, num, closed, col, kind, v, inline, other, attrs, content in \
+                _TOKEN_RE.findall(work):
+            if col:
+                idx = cols.get(col)
+                if idx is None:
+                    idx = cols[col] = _col_index(col)
+                if idx > len(cells):
+                    cells.extend([""] * (idx - len(cells)))
+                if v:
+                    if kind == b"s":
+                        cells.append(strings[int(v)])
+                    elif not kind or kind == b"n":
+                        cells.append(v[:-2].decode() if v.endswith(b".0") else v.decode())
+                    else:
+                        cells.append(_cell_content(kind, b"<v>" + v + b"</v>", strings))
+                elif inline:
+                    cells.append(_text(inline))
+                elif other:
+                    cells.append(_cell_content(kind, other, strings))
+                else:
+                    cells.append("")
+            elif row:
+                row_no = int(num) if num else row_no + 1
+                cells = []
+                if closed:
+                    yield row_no, []
+            elif attrs or content:  # a cell in an unusual shape
+                ref = _REF_RE.search(attrs)
+                if ref is not None:
+                    idx = _col_index(ref.group(1))
+                    if idx > len(cells):
+                        cells.extend([""] * (idx - len(cells)))
+                tm = _TYPE_RE.search(attrs)
+                cells.append(_cell_content(tm.group(1) if tm else b"", content, strings)
+                             if content else "")
+            else:  # </row>
+                yield row_no, cells
+                cells = []
+
+
+def _cell_content(kind: bytes, content: bytes, strings: list[str]) -> str:
+    if kind == b"inlineStr":
+        return "".join(_text(t) for t in _T_RE.findall(_RPH_RE.sub(b"", content)))
+    vm = _V_RE.search(content)
+    raw = vm.group(1) if vm else b""
+    if kind == b"s":
+        return strings[int(raw)] if raw else ""
+    if kind == b"b":
+        return "TRUE" if raw == b"1" else "FALSE"
+    if kind in (b"", b"n") and raw.endswith(b".0"):
+        return raw[:-2].decode("ascii")
+    return _text(raw)
+
+
+def _general_rows(first: bytes, sheet: IO[bytes],
+                  strings: list[str]) -> Iterator[tuple[int, list[str]]]:
+    buf = first
+    next_row = 1
+    while True:
+        chunk = sheet.read(_CHUNK)
+        buf += chunk
+        end = 0
+        for m in _ROW_RE.finditer(buf):
+            end = m.end()
+            num = _ROW_NUM_RE.search(m.group(1))
+            row_no = int(num.group(1)) if num else next_row
+            next_row = row_no + 1
+            body = m.group(2)
+            yield row_no, _cells(body, strings) if body else []
+        buf = buf[end:]
+        if not chunk:
+            break
 
 
 def _cells(body: bytes, strings: list[str]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date
 
 from survey_service.domain.analysis.textmine import TextAccumulator
@@ -36,16 +37,36 @@ class QuestionAccumulator:
         self.values = {o.label: o.value for o in q.options}
         if q.kind is QuestionKind.TEXT:
             self.text = TextAccumulator(seed=q.number)
+        # Shared answers (decoder-cached) are tallied by identity and applied in bulk by
+        # `flush`: one dict update per response instead of several counter updates.
+        self.tally: dict[int, list[Any]] = {}
 
     def add(self, a: Answer) -> None:
+        if a.shared:
+            slot = self.tally.get(id(a))
+            if slot is None:
+                self.tally[id(a)] = [a, 1]
+            else:
+                slot[1] += 1
+        else:
+            self.apply(a, 1)
+
+    def flush(self) -> None:
+        for a, n in self.tally.values():
+            self.apply(a, n)
+        self.tally.clear()
+
+    def apply(self, a: Answer, w: int) -> None:
+        """Count answer `a` as given by `w` respondents."""
         if a.status is not None:
-            self.status[a.status] += 1
+            self.status[a.status] += w
             return
-        self.status["answered"] += 1
+        self.status["answered"] += w
         kind = self.question.kind
         if kind is QuestionKind.TEXT:
             assert self.text is not None
-            self.text.add(a.text or "")
+            for _ in range(w):
+                self.text.add(a.text or "")
             return
         if kind is QuestionKind.MATRIX:
             for row, label in (a.rows or {}).items():
@@ -53,33 +74,33 @@ class QuestionAccumulator:
                 if c is None:
                     c = self.rows[row] = Counter()
                     self.row_stats[row] = [0.0, 0.0, 0.0]
-                c[label] += 1
+                c[label] += w
                 v = self.values.get(label)
                 if v is None and label not in self.values:
                     v = _numeric(label)
                 if v is not None:
                     st = self.row_stats[row]
-                    st[0] += 1
-                    st[1] += v
-                    st[2] += v * v
+                    st[0] += w
+                    st[1] += w * v
+                    st[2] += w * v * v
             return
         labels = a.labels
         for i, label in enumerate(labels):
-            self.counts[label] += 1
+            self.counts[label] += w
             if kind is QuestionKind.RANKING:
-                self.rank_sum[label] += i + 1
-                self.rank_pos[(label, i + 1)] += 1
-        self.selections += len(labels)
-        if (a.other and len(self.others) < MAX_OTHER_TEXTS) or (a.other and a.other in self.others):
-            self.others[a.other] += 1
+                self.rank_sum[label] += w * (i + 1)
+                self.rank_pos[(label, i + 1)] += w
+        self.selections += w * len(labels)
+        if a.other and (len(self.others) < MAX_OTHER_TEXTS or a.other in self.others):
+            self.others[a.other] += w
         if kind in (QuestionKind.SINGLE, QuestionKind.SCALE) and labels:
             v = a.value if a.value is not None else self.values.get(labels[0])
             if v is None and kind is QuestionKind.SCALE:
                 v = _numeric(labels[0])
             if v is not None:
-                self.n_scored += 1
-                self.total += v
-                self.total_sq += v * v
+                self.n_scored += w
+                self.total += w * v
+                self.total_sq += w * v * v
 
 
 def _numeric(label: str) -> float | None:
@@ -94,15 +115,32 @@ class CrosstabAccumulator:
     row: int
     col: int
     cells: Counter[tuple[str, str]] = field(default_factory=Counter)
+    tally: dict[tuple[int, int], list[Any]] = field(default_factory=dict)
 
     def add(self, answers: dict[int, Answer]) -> None:
         a, b = answers.get(self.row), answers.get(self.col)
-        if a is None or b is None or a.status is not None or b.status is not None:
+        if a is None or b is None:
             return
-        if not a.labels or not b.labels:
+        if a.shared and b.shared:
+            key = (id(a), id(b))
+            slot = self.tally.get(key)
+            if slot is None:
+                self.tally[key] = [a, b, 1]
+            else:
+                slot[2] += 1
+        else:
+            self.apply(a, b, 1)
+
+    def flush(self) -> None:
+        for a, b, n in self.tally.values():
+            self.apply(a, b, n)
+        self.tally.clear()
+
+    def apply(self, a: Answer, b: Answer, w: int) -> None:
+        if a.status is not None or b.status is not None or not a.labels or not b.labels:
             return
         for lb in b.labels:  # a multi-choice column question counts each chosen group
-            self.cells[(a.labels[0], lb)] += 1
+            self.cells[(a.labels[0], lb)] += w
 
 
 @dataclass
@@ -138,6 +176,7 @@ class Analyzer:
                           if kinds.get(r) in one and kinds.get(c) in (*one, QuestionKind.MULTI)
                           and r != c]
         self.overview = Overview()
+        self._items = list(self.questions.items())
 
     def add(self, response: Response) -> None:
         ov = self.overview
@@ -163,9 +202,16 @@ class Analyzer:
         if when is not None:
             ov.days[when.date()] += 1
         answers = response.answers
-        for number, acc in self.questions.items():
+        for number, acc in self._items:
             a = answers.get(number)
             if a is not None:
                 acc.add(a)
         for ct in self.crosstabs:
             ct.add(answers)
+
+    def flush(self) -> None:
+        """Apply the tallies; `build_result` calls this before reading the counters."""
+        for acc in self.questions.values():
+            acc.flush()
+        for ct in self.crosstabs:
+            ct.flush()

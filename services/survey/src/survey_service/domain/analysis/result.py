@@ -203,6 +203,7 @@ def build_result(analyzer: Analyzer, questionnaire: Questionnaire | None = None,
                  report: ImportReport | None = None, keywords: int = 20) -> dict[str, Any]:
     """The analysis as a JSON-ready dict (contract 5 plus additions)."""
     qs = questionnaire or analyzer.questionnaire
+    analyzer.flush()
     questions = []
     for q in qs.questions:
         acc = analyzer.questions.get(q.number)

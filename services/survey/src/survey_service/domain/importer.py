@@ -149,7 +149,8 @@ class ExportImport:
             rep.data_rows += 1
             if progress is not None and rep.data_rows % PROGRESS_EVERY == 0:
                 progress(rep.data_rows)
-            if not "".join(cells).strip():
+            joined = "".join(cells)
+            if not joined.strip():
                 rep.add(Problem(row_no, None, "空行", Level.SKIPPED))
                 continue
             n = len(cells)
@@ -201,7 +202,7 @@ class ExportImport:
                 labels = ctl.labels if ctl is not None and ctl.status is None else None
                 if answers[number].status is None and not rule.shown(labels):
                     warn.append((f"第{number}题", "按跳题逻辑不应显示，却有作答"))
-            if is_csv and any("\ufffd" in c for c in cells):
+            if is_csv and "\ufffd" in joined:
                 warn.append(("", "含无法解码的字符（文件编码有误？）"))
             for col, reason in warn:
                 rep.add(Problem(row_no, col or None, reason, Level.WARNING))

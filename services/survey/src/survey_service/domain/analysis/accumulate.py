@@ -202,12 +202,33 @@ class Analyzer:
         if when is not None:
             ov.days[when.date()] += 1
         answers = response.answers
+        # QuestionAccumulator.add and CrosstabAccumulator.add, inlined: this loop runs
+        # (questions + cross-tabs) times per response.
         for number, acc in self._items:
             a = answers.get(number)
-            if a is not None:
-                acc.add(a)
+            if a is None:
+                continue
+            if a.shared:
+                slot = acc.tally.get(id(a))
+                if slot is None:
+                    acc.tally[id(a)] = [a, 1]
+                else:
+                    slot[1] += 1
+            else:
+                acc.apply(a, 1)
         for ct in self.crosstabs:
-            ct.add(answers)
+            a, b = answers.get(ct.row), answers.get(ct.col)
+            if a is None or b is None:
+                continue
+            if a.shared and b.shared:
+                key = (id(a), id(b))
+                cslot = ct.tally.get(key)
+                if cslot is None:
+                    ct.tally[key] = [a, b, 1]
+                else:
+                    cslot[2] += 1
+            else:
+                ct.apply(a, b, 1)
 
     def flush(self) -> None:
         """Apply the tallies; `build_result` calls this before reading the counters."""

@@ -40,6 +40,9 @@ PUBLIC = {
     ("GET", "/v1/reference"),
 }
 _n = itertools.count()
+CSV = {
+    "file": ("posts.csv", "岗位名称,岗位类别,县区代码,招募人数\n助理,政务实践,140302,1\n".encode())
+}
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Case:
     allowed: set[str]
     body: Callable[[], Any] | dict[str, Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
+    upload: bool = False  # multipart: the season, unit A and a one-post CSV
 
 
 def cases() -> list[Case]:
@@ -179,6 +183,9 @@ def cases() -> list[Case]:
         Case("POST", "/v1/placements/{placement}/evaluation", {"student_a"}, {"rating": 5}),
         Case("POST", "/v1/placements/{placement}/decline", {"student_a"}, {}),
         Case("POST", "/v1/applications/{application}/withdraw", {"student_a"}, {}),
+        Case("GET", "/v1/post-imports/template.xlsx", OWNER_SIDE | {"county_b", "unit_b"}),
+        Case("GET", "/v1/post-imports/template.csv", OWNER_SIDE | {"county_b", "unit_b"}),
+        Case("POST", "/v1/post-imports", OWNER_SIDE, upload=True),
         Case("GET", "/v1/audit", {"coordinator"}),
     ]
 
@@ -272,9 +279,17 @@ async def test_every_role_on_every_endpoint(world: World) -> None:
         # Refused roles first, so that allowed calls cannot change what they would see.
         for role in sorted(ROLES, key=lambda r: r in case.allowed):
             body = case.body() if callable(case.body) else case.body
-            r = await world.client.request(
-                case.method, path, headers=headers[role], json=_fill(body, ids), params=case.params
-            )
+            if case.upload:
+                form = {"season_id": "2026-summer", "unit_id": ids["unit"]}
+                r = await world.client.post(path, headers=headers[role], files=CSV, data=form)
+            else:
+                r = await world.client.request(
+                    case.method,
+                    path,
+                    headers=headers[role],
+                    json=_fill(body, ids),
+                    params=case.params,
+                )
             if r.status_code >= 500:
                 problems.append(f"{case.method} {case.template} as {role}: {r.status_code}")
             elif (role in case.allowed) == _refused(r):

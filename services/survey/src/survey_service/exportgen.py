@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import random
+from bisect import bisect
 from collections import Counter
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,8 +75,26 @@ class ExportTruth:
     other_texts: Counter[int] = field(default_factory=Counter)
 
 
-def _weights(rng: random.Random, n: int) -> list[float]:
-    return [0.3 + rng.random() for _ in range(n)]
+class _Spec:
+    """Per-question facts the generator needs for every row, computed once."""
+
+    def __init__(self, x: Question, rng: random.Random) -> None:
+        self.x = x
+        self.labels = x.labels
+        self.index = {lb: i + 1 for i, lb in enumerate(self.labels)}
+        self.open = frozenset(o.label for o in x.options if o.open)
+        w = [0.3 + rng.random() for _ in range(max(1, len(x.options)))]
+        # Scored questions lean towards their top or bottom option with the respondent's
+        # mood, so that satisfaction and intent correlate a little (cross-tabs show it).
+        if x.is_scored:
+            vals = [o.value or 0.0 for o in x.options]
+            top = max(vals)
+            up = [wi * (1.6 if v == top else 1.0) for wi, v in zip(w, vals, strict=True)]
+            down = [wi * (1.0 if v == top else 1.6) for wi, v in zip(w, vals, strict=True)]
+        else:
+            up = down = w
+        self.cum_up = list(accumulate(up))
+        self.cum_down = list(accumulate(down))
 
 
 class _Respondent:
@@ -83,13 +103,14 @@ class _Respondent:
     def __init__(self, q: Questionnaire, rng: random.Random) -> None:
         self.q = q
         self.rng = rng
-        self.w = {x.number: _weights(rng, max(1, len(x.options))) for x in q.questions}
+        self.specs = [_Spec(x, rng) for x in q.questions]
 
     def draw(self) -> dict[int, Any]:
         rng = self.rng
         out: dict[int, Any] = {}
-        mood = rng.gauss(0, 1)  # correlates satisfaction and intent a little
-        for x in self.q.questions:
+        mood = rng.gauss(0, 1)
+        for sp in self.specs:
+            x = sp.x
             if x.show_if is not None:
                 ctl = out.get(x.show_if.question)
                 labels = ctl[0] if isinstance(ctl, tuple) and ctl and isinstance(ctl[0], tuple) \
@@ -97,39 +118,35 @@ class _Respondent:
                 if not x.show_if.shown(labels):
                     out[x.number] = None  # hidden by logic
                     continue
-            out[x.number] = self._one(x, mood)
+            out[x.number] = self._one(sp, mood)
         return out
 
-    def _pick(self, x: Question, mood: float) -> int:
-        w = list(self.w[x.number])
-        if x.is_scored and mood:
-            vals = [o.value or 0.0 for o in x.options]
-            top = max(vals)
-            w = [wi * (1.6 if (v == top) == (mood > 0) else 1.0) for wi, v in zip(w, vals,
-                                                                                  strict=True)]
-        return self.rng.choices(range(len(x.options)), weights=w)[0]
+    def _pick(self, sp: _Spec, mood: float) -> str:
+        cum = sp.cum_up if mood > 0 else sp.cum_down
+        return sp.labels[bisect(cum, self.rng.random() * cum[-1])]
 
-    def _fill(self, x: Question, labels: tuple[str, ...]) -> str | None:
-        for o in x.options:
-            if o.open and o.label in labels and self.rng.random() < 0.7:
-                return self.rng.choice(_OTHER_TEXTS)
+    def _fill(self, sp: _Spec, labels: tuple[str, ...]) -> str | None:
+        if sp.open and any(lb in sp.open for lb in labels) and self.rng.random() < 0.7:
+            return self.rng.choice(_OTHER_TEXTS)
         return None
 
-    def _one(self, x: Question, mood: float) -> Any:
+    def _one(self, sp: _Spec, mood: float) -> Any:
         rng = self.rng
-        if x.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
-            one: tuple[str, ...] = (x.options[self._pick(x, mood)].label,)
-            return (one, self._fill(x, one))
-        if x.kind is QuestionKind.MULTI:
-            k = rng.randint(1, min(x.max_choices or 4, len(x.options)))
-            idx = sorted(rng.sample(range(len(x.options)), k))
-            labels = tuple(x.options[i].label for i in idx)
-            return (labels, self._fill(x, labels))
-        if x.kind is QuestionKind.RANKING:
-            k = rng.randint(2, len(x.options))
-            return (tuple(o.label for o in rng.sample(list(x.options), k)), None)
-        if x.kind is QuestionKind.MATRIX:
-            return {r: x.options[self._pick(x, mood)].label for r in x.rows}
+        x = sp.x
+        kind = x.kind
+        if kind is QuestionKind.SINGLE or kind is QuestionKind.SCALE:
+            one: tuple[str, ...] = (self._pick(sp, mood),)
+            return (one, self._fill(sp, one))
+        if kind is QuestionKind.MULTI:
+            k = rng.randint(1, min(x.max_choices or 4, len(sp.labels)))
+            idx = sorted(rng.sample(range(len(sp.labels)), k))
+            labels = tuple(sp.labels[i] for i in idx)
+            return (labels, self._fill(sp, labels))
+        if kind is QuestionKind.RANKING:
+            k = rng.randint(2, len(sp.labels))
+            return (tuple(rng.sample(list(sp.labels), k)), None)
+        if kind is QuestionKind.MATRIX:
+            return {r: self._pick(sp, mood) for r in x.rows}
         # text
         if rng.random() < 0.45:
             if x.blanks:
@@ -167,9 +184,8 @@ def _code(x: Question, label: str) -> int:
     return int(label) if label.isdigit() else x.labels.index(label) + 1
 
 
-def _cells_wjx(x: Question, a: Any, mode: str) -> list[Cell]:
+def _cells_wjx(x: Question, a: Any, mode: str, width: int) -> list[Cell]:
     code = mode == "code"
-    width = len(_header_wjx(x, mode))
     if a is None:
         return [-2 if code else "(跳过)"] * width
     if x.kind is QuestionKind.TEXT:
@@ -196,8 +212,7 @@ def _cells_wjx(x: Question, a: Any, mode: str) -> list[Cell]:
     return ["→".join(labels)]
 
 
-def _cells_tencent(x: Question, a: Any) -> list[Cell]:
-    width = len(_header_tencent(x))
+def _cells_tencent(x: Question, a: Any, width: int) -> list[Cell]:
     if a is None:
         return [""] * width
     if x.kind is QuestionKind.TEXT:
@@ -294,6 +309,8 @@ def _rows(q: Questionnaire, rng: random.Random, truth: ExportTruth, n: int, vend
     who = _Respondent(q, rng)
     start = datetime(2026, 8, 20, 9, 0, 0)
     recent: list[list[Cell]] = []
+    widths = [len(_header_wjx(x, mode) if vendor == "wjx" else _header_tencent(x))
+              for x in q.questions]
     invalid_q = next((x for x in q.questions if x.kind is QuestionKind.SINGLE and x.show_if
                       is None), None)
     for i in range(1, n + 1):
@@ -323,20 +340,20 @@ def _rows(q: Questionnaire, rng: random.Random, truth: ExportTruth, n: int, vend
             meta: list[Cell] = [i, ended.strftime("%Y/%m/%d %H:%M:%S"), f"{secs}秒",
                                 rng.choice(_SOURCES), "直接访问",
                                 f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.0.1(山西-阳泉)"]
-            cells = meta + [c for x in q.questions for c in _cells_wjx(x, answers[x.number],
-                                                                       mode)]
+            cells = meta + [c for x, wd in zip(q.questions, widths, strict=True)
+                            for c in _cells_wjx(x, answers[x.number], mode, wd)]
         else:
             began = ended - timedelta(seconds=secs)
             meta = [i, began if fmt == "xlsx" else began.strftime("%Y-%m-%d %H:%M:%S"),
                     ended if fmt == "xlsx" else ended.strftime("%Y-%m-%d %H:%M:%S"), secs,
                     "中国", "山西", "阳泉", "微信用户", f"oX{rng.getrandbits(40):x}", "小明", "",
                     f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7"]
-            cells = meta + [c for x in q.questions for c in _cells_tencent(x, answers[x.number])]
+            cells = meta + [c for x, wd in zip(q.questions, widths, strict=True)
+                            for c in _cells_tencent(x, answers[x.number], wd)]
         if bad and invalid_q is not None:
             # A label the questionnaire does not know: a warning, and the answer is not counted.
-            col = len(meta) + sum(len(_header_wjx(x, mode) if vendor == "wjx"
-                                      else _header_tencent(x))
-                                  for x in q.questions if x.number < invalid_q.number)
+            col = len(meta) + sum(wd for x, wd in zip(q.questions, widths, strict=True)
+                                  if x.number < invalid_q.number)
             cells[col] = "不知道" if mode == "text" else 99
             answers[invalid_q.number] = None
             truth.invalid_values += 1

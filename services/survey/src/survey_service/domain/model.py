@@ -8,6 +8,7 @@ times per import and must stay cheap.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -95,11 +96,11 @@ class Question(BaseModel):
             raise ValueError(f"question {self.number} has duplicate option labels")
         return self
 
-    @property
+    @cached_property
     def labels(self) -> tuple[str, ...]:
         return tuple(o.label for o in self.options)
 
-    @property
+    @cached_property
     def is_scored(self) -> bool:
         """Scale-like: every option carries a numeric score (mean/SD/top-2-box make sense)."""
         return bool(self.options) and all(o.value is not None for o in self.options)

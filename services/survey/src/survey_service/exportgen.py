@@ -13,9 +13,9 @@ import random
 from bisect import bisect
 from collections import Counter
 from collections.abc import Callable, Iterator
-from itertools import accumulate
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 

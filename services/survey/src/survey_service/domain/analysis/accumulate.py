@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date
+from typing import Any
 
 from survey_service.domain.analysis.textmine import TextAccumulator
 from survey_service.domain.model import Question, QuestionKind, Questionnaire

@@ -85,7 +85,7 @@ def test_map_header_splits_tencent_columns() -> None:
 
 
 @given(st.integers(1, 999),
-       st.text(st.characters(whitelist_categories=("Lo",)), min_size=1, max_size=30),
+       st.text(st.characters(categories=["Lo"]), min_size=1, max_size=30),
        st.sampled_from(["、", ".", "：", ":"]))
 def test_any_numbered_title_round_trips(number: int, title: str, sep: str) -> None:
     h = parse_header(f"{number}{sep}{title}")

@@ -85,3 +85,13 @@ def test_bad_byte_is_a_warning_not_a_lost_file() -> None:
     responses = list(imp.responses())
     assert len(responses) == 4
     assert imp.report.encoding in ("gb18030", "utf-8")
+
+
+def test_progress_is_reported_while_streaming(monkeypatch: pytest.MonkeyPatch) -> None:
+    from survey_service.domain import importer
+
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    seen: list[int] = []
+    imp = read_export(io.BytesIO(CSV.encode()), Q, progress=seen.append)
+    list(imp.responses())
+    assert seen == [2, 4, 6, 8, 9]

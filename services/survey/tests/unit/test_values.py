@@ -39,7 +39,7 @@ def test_split_joined_keeps_separator_typed_inside_fill() -> None:
     assert split_joined("阳泉→太原", "→") == ["阳泉", "太原"]
 
 
-_label = st.text(st.characters(whitelist_categories=("Lo", "Nd")), min_size=1, max_size=8)
+_label = st.text(st.characters(categories=["Lo", "Nd"]), min_size=1, max_size=8)
 
 
 @given(st.lists(_label, min_size=1, max_size=6))

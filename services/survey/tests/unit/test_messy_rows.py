@@ -95,3 +95,10 @@ def test_progress_is_reported_while_streaming(monkeypatch: pytest.MonkeyPatch) -
     imp = read_export(io.BytesIO(CSV.encode()), Q, progress=seen.append)
     list(imp.responses())
     assert seen == [2, 4, 6, 8, 9]
+
+
+def test_title_line_above_the_header_is_skipped() -> None:
+    imp = read_export(io.BytesIO(("返家乡问卷调查结果\n" + CSV).encode()), Q)
+    responses = list(imp.responses())
+    assert len(responses) == 4 and imp.report.header_row == 2
+    assert any("表头在第2行" in n for n in imp.report.notes)

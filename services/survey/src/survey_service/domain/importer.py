@@ -48,6 +48,8 @@ class ExportImport:
         self.report.dropped_columns = [h[i].strip() for i in self.hmap.sensitive]
         self.report.ignored_columns = [h[i].strip() for i in self.hmap.ignored if h[i].strip()]
         self._sample = list(islice(table.rows, SAMPLE_ROWS))
+        if not self.hmap.groups:
+            self._find_header()
         self._given = questionnaire
         self.decoders: list[Decoder] = []
         if questionnaire is None:
@@ -64,6 +66,24 @@ class ExportImport:
         self._consumed = False
 
     # -- setup -------------------------------------------------------------------------
+
+    def _find_header(self) -> None:
+        """Some saved exports carry a title line above the header: take the first of the
+        next rows that names questions, and report the lines skipped."""
+        for i, (row_no, cells) in enumerate(self._sample[:10]):
+            hmap = map_header(cells)
+            if hmap.groups:
+                skipped = [self._table.header_row] + [n for n, _ in self._sample[:i]]
+                self.header, self.hmap = cells, hmap
+                self._sample = self._sample[i + 1 :]
+                rep = self.report
+                rep.header_row = row_no
+                rep.vendor = hmap.vendor
+                rep.dropped_columns = [cells[c].strip() for c in hmap.sensitive]
+                rep.ignored_columns = [cells[c].strip() for c in hmap.ignored if cells[c].strip()]
+                rep.notes.append(f"表头在第{row_no}行；之前的第{'、'.join(map(str, skipped))}行"
+                                 "不是数据，已跳过")
+                return
 
     def _infer(self) -> None:
         for group in self.hmap.groups:

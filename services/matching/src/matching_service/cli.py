@@ -18,6 +18,11 @@ import typer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
+
+@app.callback()
+def _group() -> None:
+    """Two-way matching (双向选择) on instance files."""
+
 INVALID = 2  # contract 4: an invalid instance exits with status 2
 BIG_INSTANCE = 100_000  # students; progress is shown from here on (or on a terminal)
 BIG_FILE = 30_000_000  # bytes; announce the parse before knowing the student count
@@ -93,8 +98,9 @@ def solve_command(
         typer.Option("--explain", help="Add, per student, why each higher choice was not given."),
     ] = False,
 ) -> None:
-    """Place students by student-proposing deferred acceptance (the student-optimal stable
-    matching). Invalid instances exit with status 2 and write nothing."""
+    """Place students: the student-optimal stable matching (deferred acceptance).
+
+    An invalid instance exits with status 2, names the bad record and writes nothing."""
     # The run builds millions of acyclic objects and then exits: the cyclic GC only costs.
     gc.disable()
     from matching_service import domain

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -38,7 +39,11 @@ def gc_paused() -> Iterator[None]:
 def canonical_sha256(obj: Any) -> str:
     """The hash recorded for an instance given as a dict: the JSON of its contract fields
     (unknown fields dropped, defaults filled in) with sorted keys."""
-    return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        text = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits (a huge seed): the slower stdlib encoder
+        text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 def parse_instance(

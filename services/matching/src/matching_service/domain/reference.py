@@ -21,7 +21,7 @@ from .schema import Doc, Post, Student
 
 
 def record_name(kind: str, index: int, rec_id: object) -> str:
-    if isinstance(rec_id, str):
+    if isinstance(rec_id, str) and rec_id:
         return f'{kind}[{index}] (id "{rec_id}")'
     return f"{kind}[{index}]"
 
@@ -163,10 +163,10 @@ def decode_error(exc: msgspec.DecodeError, data: bytes) -> InvalidInstance:
     return InvalidInstance("instance", f"malformed JSON: {text}")
 
 
-def validation_error(exc: msgspec.ValidationError, lookup_id: Any) -> InvalidInstance:
+def validation_error(exc: msgspec.ValidationError, lookup: Any) -> InvalidInstance:
     """A type/shape error at `$.students[3].choices[1]` -> `students[3] (id "S4"): choices[1]: ...`.
 
-    `lookup_id(kind, index)` returns the record's id if it has a string one (best effort).
+    `lookup(kind, index)` returns the record as decoded JSON, or None (best effort).
     """
     text = str(exc)
     m = _AT.match(text)
@@ -177,21 +177,33 @@ def validation_error(exc: msgspec.ValidationError, lookup_id: Any) -> InvalidIns
     if not step:
         return InvalidInstance(path.lstrip(".") or "instance", what)
     kind, index, rest = step.group("kind"), int(step.group("index")), step.group("rest").lstrip(".")
-    name = record_name(kind, index, lookup_id(kind, index))
+    record = lookup(kind, index)
+    rec_id = record.get("id") if isinstance(record, dict) else None
+    if rest.startswith("scores[...]") and isinstance(record, dict):
+        rest = _bad_score_path(record.get("scores"), rest)
+    name = record_name(kind, index, rec_id)
     return InvalidInstance(name, f"{rest}: {what}" if rest else what)
 
 
+def _bad_score_path(scores: object, rest: str) -> str:
+    """msgspec reports dict values as `scores[...]`; name the key instead."""
+    if isinstance(scores, dict):
+        for key, value in scores.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return f'scores["{key}"]'
+    return rest
+
+
 def raw_id_lookup(data: bytes) -> Any:
-    """Ids of records in a document that failed validation, decoding only what is asked."""
+    """Records of a document that failed validation, decoding only what is asked."""
 
     def lookup(kind: str, index: int) -> object:
         try:
             top = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
             items = msgspec.json.decode(top[kind], type=list[msgspec.Raw])
-            rec = msgspec.json.decode(items[index])
+            return msgspec.json.decode(items[index])
         except (msgspec.MsgspecError, KeyError, IndexError):
             return None
-        return rec.get("id") if isinstance(rec, dict) else None
 
     return lookup
 
@@ -199,9 +211,8 @@ def raw_id_lookup(data: bytes) -> Any:
 def dict_id_lookup(obj: Any) -> Any:
     def lookup(kind: str, index: int) -> object:
         try:
-            rec = obj[kind][index]
+            return obj[kind][index]
         except (KeyError, IndexError, TypeError):
             return None
-        return rec.get("id") if isinstance(rec, dict) else None
 
     return lookup

@@ -50,11 +50,13 @@ def _ranks_by_sort(instance: Instance, pair: I64, order_pair: I64) -> I64 | None
     l_bits = max(1, int(choice_local.max(initial=0)).bit_length())
     if pair_bits + max(r_bits, l_bits) > 63:
         return None
+    if not order_pair.size:
+        return np.full(pair.size, -1, dtype=np.int64)
     ordered = np.sort((order_pair << r_bits) | order_local)
     chosen = np.sort((pair << l_bits) | choice_local)
     o_pair, c_pair = ordered >> r_bits, chosen >> l_bits
-    at = np.minimum(np.searchsorted(o_pair, c_pair), max(o_pair.size - 1, 0))
-    found = (o_pair[at] == c_pair) if o_pair.size else np.zeros(c_pair.size, dtype=bool)
+    at = np.minimum(np.searchsorted(o_pair, c_pair), o_pair.size - 1)
+    found = o_pair[at] == c_pair
     rank_sorted = np.where(found, ordered[at] & ((1 << r_bits) - 1), -1)
     n_s = max(instance.n_students, 1)
     entry = instance.choice_ptr[c_pair % n_s] + (chosen & ((1 << l_bits) - 1))

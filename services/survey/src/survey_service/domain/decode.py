@@ -24,6 +24,7 @@ from survey_service.domain.values import (
     missing,
     split_fill,
     split_joined,
+    strip_fills,
 )
 
 Warnings = list[tuple[str, str]]  # (column header, reason)
@@ -157,6 +158,18 @@ class ChoiceDecoder(Decoder):
 
     def options(self) -> tuple[Option, ...]:
         return tuple(self.labels.options)
+
+    def decode(self, row: Sequence[str], warn: Warnings) -> Answer:
+        cell = row[self.col]
+        if "〖" not in cell:
+            return super().decode(row, warn)
+        # Fill-in text is unique per respondent: decode (and memoise) the cell's shape with the
+        # fill-ins emptied, then attach the text to a fresh, unshared answer.
+        shape, fill = strip_fills(cell)
+        base = super().decode([shape] * (self.col + 1), warn)
+        if base.status is not None:
+            return base
+        return Answer(labels=base.labels, value=base.value, other=fill)
 
     def _decode(self, row: Sequence[str], warn: Warnings) -> Answer:
         cell = row[self.col].strip()

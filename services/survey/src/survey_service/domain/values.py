@@ -46,26 +46,28 @@ def split_fill(cell: str) -> tuple[str, str | None]:
     return m.group("label").strip(), text or None
 
 
+_SPLITTERS: dict[str, re.Pattern[str]] = {}
+
+
 def split_joined(cell: str, sep: str) -> list[str]:
     """Split a joined multi-choice/ranking cell, keeping 〖…〗 fill-ins intact even when the
     respondent typed the separator inside them."""
     if "〖" not in cell:
         return [p.strip() for p in cell.split(sep) if p.strip()]
-    parts: list[str] = []
-    buf: list[str] = []
-    depth = 0
-    for ch in cell:
-        if ch == "〖":
-            depth += 1
-        elif ch == "〗":
-            depth = max(0, depth - 1)
-        if ch == sep and depth == 0:
-            parts.append("".join(buf).strip())
-            buf = []
-        else:
-            buf.append(ch)
-    parts.append("".join(buf).strip())
-    return [p for p in parts if p]
+    rx = _SPLITTERS.get(sep)
+    if rx is None:
+        # a separator not followed by a closing 〗 before the next opening 〖 is outside one
+        rx = _SPLITTERS[sep] = re.compile(re.escape(sep) + r"(?![^〖〗]*〗)")
+    return [p.strip() for p in rx.split(cell) if p.strip()]
+
+
+_FILLS_RE = re.compile(r"〖([^〖〗]*)〗")
+
+
+def strip_fills(cell: str) -> tuple[str, str | None]:
+    """`读书┋其他〖爬山〗` → (`读书┋其他〖〗`, `爬山`): the cell's shape, and its fill-in text."""
+    texts = [t.strip() for t in _FILLS_RE.findall(cell) if t.strip()]
+    return _FILLS_RE.sub("〖〗", cell), ("；".join(texts) or None)
 
 
 _INT_RE = re.compile(r"^[+-]?\d+(?:\.0+)?$")

@@ -1,6 +1,6 @@
 """Event envelope, topics and every versioned event model (importing this registers them all)."""
 
-from fanxiang_common.events import matching, placement
+from fanxiang_common.events import matching, notify, placement
 from fanxiang_common.events.envelope import (
     Envelope,
     EventData,
@@ -23,5 +23,6 @@ __all__ = [
     "event_types",
     "matching",
     "new_event",
+    "notify",
     "placement",
 ]

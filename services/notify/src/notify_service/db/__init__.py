@@ -1,0 +1,1 @@
+"""Notify's SQL (asyncpg)."""

@@ -1,0 +1,1 @@
+"""Notify's consumers: the directory (contacts, post titles) and one group per purpose."""

@@ -1,0 +1,71 @@
+"""Events → notifications: one consumer group per purpose, ``notify.<purpose>``.
+
+Each group reads the topics its rules name and, for every event, stores the notifications
+its rules make, in the same transaction as the inbox claim. A purpose can therefore be
+replayed, paused or lag on its own without touching the others. Exactly once per
+(recipient, purpose, source event) holds twice over: the inbox skips an event the group has
+handled, and the `notification_once` constraint refuses a second row whatever happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from fanxiang_common.events import Envelope
+from fanxiang_common.kafka.consumer import EventConsumer, Handler
+from notify_service.db import notifications
+from notify_service.domain import rules as domain
+from notify_service.domain.channels import Channel
+from notify_service.domain.timing import QuietHours
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a consumer needs to know about the channels when it queues deliveries."""
+
+    configured: Collection[Channel]
+    quiet: QuietHours
+
+
+def handler_for(purpose: str, rules: Sequence[domain.Rule], delivery: Delivery) -> Handler:
+    types = {r.event_type for r in rules}
+
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        if envelope.type not in types:
+            return
+        now = datetime.now(UTC)
+        for planned in domain.plan(envelope.type, envelope.data, now=now, rules=rules):
+            await notifications.create(
+                conn,
+                planned,
+                source_id=envelope.id,
+                source_type=envelope.type,
+                now=now,
+                configured=delivery.configured,
+                quiet=delivery.quiet,
+            )
+
+    handle.__doc__ = f"Notifications for '{purpose}' ({', '.join(sorted(types))})."
+    return handle
+
+
+def consumers(
+    delivery: Delivery, rules: Sequence[domain.Rule] = domain.RULES
+) -> list[EventConsumer]:
+    out = []
+    for purpose, purpose_rules in sorted(domain.purposes(rules).items()):
+        topics = sorted({r.topic for r in purpose_rules})
+        for topic in topics:
+            # A purpose fed by two topics gets a group per topic (a group is one subscription).
+            group = f"notify.{purpose}" if len(topics) == 1 else f"notify.{purpose}.{topic}"
+            on_topic = [r for r in purpose_rules if r.topic == topic]
+            out.append(
+                EventConsumer(
+                    group=group, topic=topic, handler=handler_for(purpose, on_topic, delivery)
+                )
+            )
+    return out

@@ -63,6 +63,8 @@ class ExportImport:
                 "no question columns found in the header row (expected headers such as "
                 "'1、题目', '1.题目', 'Q1' or '第1题'): is this a questionnaire export?")
         self.report.mode = self._mode()
+        if self.report.mode == "code" and questionnaire is None:
+            self.report.notes.append("按序号下载且未提供问卷：选项以序号显示；提供问卷文件即可显示选项文字")
         self._consumed = False
 
     # -- setup -------------------------------------------------------------------------

@@ -67,13 +67,8 @@ async def list_dead_letters(
 ) -> list[DeadLetter]:
     async with runtime(request).pool.acquire() as conn:
         rows = await deliveries.dead_letters(conn, limit=limit, channel=channel)
-    return [
-        DeadLetter(
-            dead_at=r["updated_at"],
-            **{k: r[k] for k in r if k != "updated_at" and k != "created_at"},
-        )
-        for r in rows
-    ]
+    fields = set(DeadLetter.model_fields) - {"dead_at"}
+    return [DeadLetter(dead_at=r["updated_at"], **{k: r[k] for k in fields}) for r in rows]
 
 
 @router.post(

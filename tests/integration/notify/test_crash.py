@@ -75,8 +75,11 @@ async def test_a_consumer_killed_mid_batch_and_restarted_sends_each_notice_exact
                 what="the directory",
             )
             await publish(settings, *(application(f"S-{i}") for i in range(N)))
-            while (done := await _count(settings)) < N // 10:
-                await asyncio.sleep(0.02)
+
+            async def started() -> int:
+                return n if (n := await _count(settings)) >= N // 10 else 0
+
+            done = await eventually(started, within=60, what="the batch under way")
             first.send_signal(signal.SIGKILL)
             first.wait()
         finally:

@@ -152,3 +152,21 @@ def test_ranking_blanks_and_other_text(sink_exports: dict[str, ExportTruth],
     ranked = [r.answers[2].labels for r in responses if r.answers[2].status is None]
     first = Counter(x[0] for x in ranked)
     assert by_number[2]["first_choice"] == {k: first[k] for k in ("阳泉", "太原", "北京", "上海")}
+
+
+def test_crosstab_counts_equal_a_recount_of_the_responses(
+        exports: dict[str, ExportTruth]) -> None:
+    """The identity tallies the analysis uses for speed must give the plain joint counts."""
+    result, _, responses = _run(exports["wjx-code-xlsx-utf-8-sig"], season_questionnaire())
+    ct = next(c for c in result["crosstabs"]
+              if c["row"]["number"] == 11 and c["column"]["number"] == 2)
+    joint = Counter((r.answers[11].labels[0], r.answers[2].labels[0]) for r in responses
+                    if r.answers[11].status is None and r.answers[2].status is None)
+    for i, row in enumerate(ct["row_labels"]):
+        for j, col in enumerate(ct["column_labels"]):
+            shown = ct["counts"][i][j]
+            assert shown is None or shown == joint[(row, col)]
+            assert shown is not None or joint[(row, col)] < 5 or ct["column_totals"][j] is None \
+                or any(ct["counts"][k][j] is None and joint[(ct["row_labels"][k], col)] < 5
+                       for k in range(len(ct["row_labels"])))
+    assert sum(t for t in ct["column_totals"] if t is not None) <= ct["n"] == sum(joint.values())

@@ -9,7 +9,8 @@ The result must equal the reference path's Instance exactly (tested).
 
 from __future__ import annotations
 
-import math
+from operator import attrgetter
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from .assemble import assemble, csr_ptr
 from .hashing import IdIndex
 from .model import F64, I64, Instance
-from .schema import RawDoc, RawPost
+from .schema import Point, RawDoc, RawPost
 from .tokens import Tokens, scan_number_objects, scan_string_arrays
 
 
@@ -35,8 +36,18 @@ def _map(tokens: Tokens, index: IdIndex) -> I64 | None:
     return None if (found < 0).any() else found
 
 
-def _points(points: list[tuple[float, float]]) -> F64:
-    return np.array(points, dtype=np.float64).reshape(len(points), 2)
+def _column(records: list[Any], name: str, dtype: type) -> np.ndarray:
+    return np.fromiter(map(attrgetter(name), records), dtype=dtype, count=len(records))
+
+
+def _points(points: list[Point | None]) -> F64:
+    """(lon, lat) rows, NaN where absent; C-level loops when every record has one."""
+    out = np.full((len(points), 2), np.nan)
+    present = [p for p in points if p is not None]
+    where = np.fromiter((p is not None for p in points), dtype=bool, count=len(points))
+    out[where, 0] = _column(present, "lon", np.float64)
+    out[where, 1] = _column(present, "lat", np.float64)
+    return out
 
 
 def parse_fast(data: bytes, sha256: str) -> Instance | None:
@@ -46,15 +57,15 @@ def parse_fast(data: bytes, sha256: str) -> Instance | None:
         return None
     students, posts = doc.students, doc.posts
     n_s, n_p = len(students), len(posts)
-    student_ids = [s.id for s in students]
-    post_ids = [p.id for p in posts]
+    student_ids = list(map(attrgetter("id"), students))
+    post_ids = list(map(attrgetter("id"), posts))
     if "\0" in "".join(student_ids) or "\0" in "".join(post_ids):
         return None
     s_index, p_index = IdIndex(student_ids), IdIndex(post_ids)
     if s_index.duplicates.size or p_index.duplicates.size:
         return None
 
-    choices = scan_string_arrays([s.choices for s in students])
+    choices = scan_string_arrays(list(map(attrgetter("choices"), students)))
     if choices is None or (choice_post := _map(choices, p_index)) is None:
         return None
     if _has_duplicate_pairs(_rows(choices.ptr), choice_post, n_p):
@@ -79,18 +90,15 @@ def parse_fast(data: bytes, sha256: str) -> Instance | None:
         counts[with_refused] = np.diff(refused.ptr)
         refused_ptr = csr_ptr(counts)
 
-    nan = (math.nan, math.nan)
     return assemble(
         student_ids=student_ids,
         post_ids=post_ids,
-        student_counties=[s.home_county for s in students],
-        post_counties=[p.county for p in posts],
-        student_exception=np.fromiter(
-            (s.locality_exception for s in students), dtype=bool, count=n_s
-        ),
-        student_home=_points([(h.lon, h.lat) if (h := s.home) else nan for s in students]),
-        post_location=_points([(q.lon, q.lat) if (q := p.location) else nan for p in posts]),
-        capacity=np.fromiter((p.capacity for p in posts), dtype=np.int64, count=n_p),
+        student_counties=list(map(attrgetter("home_county"), students)),
+        post_counties=list(map(attrgetter("county"), posts)),
+        student_exception=_column(students, "locality_exception", bool),
+        student_home=_points(list(map(attrgetter("home"), students))),
+        post_location=_points(list(map(attrgetter("location"), posts))),
+        capacity=_column(posts, "capacity", np.int64),
         choice_ptr=choices.ptr,
         choice_post=choice_post.astype(np.int32),
         given_ptr=given_ptr,
@@ -110,8 +118,8 @@ def _given_orders(
 ) -> tuple[I64, I64, F64, np.ndarray] | None:
     """Per post, its ranking or its scores' keys (file order), as one CSR list."""
     n_p = len(posts)
-    has_ranking = np.fromiter((len(p.ranking) > 0 for p in posts), dtype=bool, count=n_p)
-    has_scores = np.fromiter((len(p.scores) > 0 for p in posts), dtype=bool, count=n_p)
+    has_ranking = np.fromiter(map(len, map(attrgetter("ranking"), posts)), np.int64, n_p) > 0
+    has_scores = np.fromiter(map(len, map(attrgetter("scores"), posts)), np.int64, n_p) > 0
     if (has_ranking == has_scores).any():  # both, or neither: the reference path words it
         return None
     ranked = np.flatnonzero(has_ranking)

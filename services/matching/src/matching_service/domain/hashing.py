@@ -38,10 +38,12 @@ def pack_tokens(buf: np.ndarray, start: I64, length: I64, width: int) -> U64:
     padded = np.zeros(buf.size + span, dtype=np.uint8)
     padded[: buf.size] = buf
     windows = np.lib.stride_tricks.sliding_window_view(padded, span)
-    raw = np.ascontiguousarray(windows[start]).view("<u8").reshape(n, width).astype(np.uint64)
+    raw: U64 = np.ascontiguousarray(windows[start]).view("<u8").reshape(n, width)
+    if width == 1:
+        raw[:, 0] &= _BYTE_MASK[np.minimum(length, 8)]
+        return raw
     for j in range(width):
-        valid = np.clip(length - 8 * j, 0, 8)
-        raw[:, j] &= _BYTE_MASK[valid]
+        raw[:, j] &= _BYTE_MASK[np.clip(length - 8 * j, 0, 8)]
     return raw
 
 
@@ -72,43 +74,53 @@ def chain_hash(words: U64, lengths: I64, seed: int = 0) -> U64:
     return splitmix64(h ^ lengths.astype(np.uint64))
 
 
+_SLOT = np.dtype([("key", "<u8"), ("val", "<i8")])
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+
+
 class KeyTable:
     """Open addressing with linear probing over uint64 keys; values are insertion positions.
 
-    Keys and values live in two flat arrays: gathering from 1-D arrays is 5x faster in numpy
-    than gathering rows of a 2-D one, which outweighs the second cache miss.
+    A slot is one 16-byte (key, value) record, so a probe is one gather and one cache miss.
+    The table is at most 1/4 full and slots come from Fibonacci hashing (multiply, keep the
+    top bits): most lookups end at the first slot, and the whole lookup is a few array
+    passes. Keys are mixed with splitmix64 first when they are raw bytes (`mix=True`).
     """
 
-    def __init__(self, keys: U64) -> None:
+    def __init__(self, keys: U64, *, mix: bool = False) -> None:
         n = keys.size
-        bits = max(4, int(2 * max(n, 1) - 1).bit_length())  # load factor <= 1/2
+        bits = max(4, int(4 * max(n, 1) - 1).bit_length())
+        self._mix = mix
         self._mask = np.int64((1 << bits) - 1)
         self._shift = np.uint64(64 - bits)
-        self._keys = np.zeros(1 << bits, dtype=np.uint64)
-        self._vals = np.full(1 << bits, EMPTY, dtype=np.int64)
+        self._slots = np.zeros(1 << bits, dtype=_SLOT)
+        self._slots["val"] = EMPTY
         self.duplicates = self._insert(keys)
 
     def _home(self, keys: U64) -> I64:
-        return (splitmix64(keys) >> self._shift).astype(np.int64)
+        with np.errstate(over="ignore"):
+            h = splitmix64(keys) if self._mix else keys * _FIBONACCI
+        return (h >> self._shift).astype(np.int64)
 
     def _insert(self, keys: U64) -> I64:
         """Insert all keys; returns positions of keys equal to an earlier-inserted one."""
+        vals, stored = self._slots["val"], self._slots["key"]
         pos = self._home(keys)
         pending = np.arange(keys.size, dtype=np.int64)
         dups: list[I64] = []
         while pending.size:
             slot = pos[pending]
-            occupant = self._vals[slot]
+            occupant = vals[slot]
             taken = occupant != EMPTY
-            same = taken & (self._keys[slot] == keys[pending])
+            same = taken & (stored[slot] == keys[pending])
             if same.any():
                 # Whichever came later in input order is the duplicate.
                 dups.append(np.maximum(pending[same], occupant[same]))
             free = ~taken
             cand, cslot = pending[free], slot[free]
-            self._vals[cslot] = cand  # several candidates per slot: one write wins
-            won = self._vals[cslot] == cand
-            self._keys[cslot[won]] = keys[cand[won]]
+            vals[cslot] = cand  # several candidates per slot: one write wins
+            won = vals[cslot] == cand
+            stored[cslot[won]] = keys[cand[won]]
             probe = pending[taken & ~same]
             pos[probe] = (pos[probe] + 1) & self._mask
             pending = np.concatenate([probe, cand[~won]])
@@ -117,18 +129,17 @@ class KeyTable:
     def lookup(self, keys: U64) -> I64:
         """Insertion position of each key, or -1."""
         pos = self._home(keys)
-        out = self._vals[pos]
-        # A slot holding another key: probe on (rare at load <= 1/2).
-        pending = np.flatnonzero(self._keys[pos] != keys)
-        pending = pending[out[pending] != EMPTY]
+        row = self._slots[pos]
+        out = np.ascontiguousarray(row["val"])
+        # A slot holding another key: probe on (rare at load <= 1/4).
+        pending = np.flatnonzero((row["key"] != keys) & (out != EMPTY))
         out[pending] = EMPTY
         while pending.size:
             pos[pending] = (pos[pending] + 1) & self._mask
-            slot = pos[pending]
-            val = self._vals[slot]
-            hit = self._keys[slot] == keys[pending]
-            out[pending[hit]] = val[hit]
-            pending = pending[~hit & (val != EMPTY)]
+            row = self._slots[pos[pending]]
+            hit = row["key"] == keys[pending]
+            out[pending[hit]] = row["val"][hit]
+            pending = pending[~hit & (row["val"] != EMPTY)]
         return out
 
 

@@ -10,13 +10,14 @@ handled, and the `notification_once` constraint refuses a second row whatever ha
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
+from aiokafka import ConsumerRecord
 
 from fanxiang_common.events import Envelope
-from fanxiang_common.kafka.consumer import EventConsumer, Handler
+from fanxiang_common.kafka.consumer import EventConsumer, Handler, Resources
 from notify_service.db import notifications
 from notify_service.domain import rules as domain
 from notify_service.domain.channels import Channel
@@ -29,6 +30,27 @@ class Delivery:
 
     configured: Collection[Channel]
     quiet: QuietHours
+
+
+@dataclass
+class PurposeConsumer(EventConsumer):
+    """An `EventConsumer` that lets pass, unparsed and unclaimed, the events of types its
+    purpose has no rule for — most of a topic's traffic for most purposes. The type is read
+    from the ``ce_type`` header the outbox relay sets; a message without it is handled the
+    ordinary way (its handler then ignores it)."""
+
+    types: frozenset[str] = field(default_factory=frozenset)
+
+    async def process(
+        self, record: ConsumerRecord[bytes, bytes], resources: Resources, *, dlt_topic: str
+    ) -> None:
+        for name, value in record.headers or ():
+            if name == "ce_type":
+                if value.decode(errors="replace") not in self.types:
+                    self.stats.skipped_unknown += 1
+                    return
+                break
+        await super().process(record, resources, dlt_topic=dlt_topic)
 
 
 def handler_for(purpose: str, rules: Sequence[domain.Rule], delivery: Delivery) -> Handler:
@@ -56,7 +78,7 @@ def handler_for(purpose: str, rules: Sequence[domain.Rule], delivery: Delivery) 
 def consumers(
     delivery: Delivery, rules: Sequence[domain.Rule] = domain.RULES
 ) -> list[EventConsumer]:
-    out = []
+    out: list[EventConsumer] = []
     for purpose, purpose_rules in sorted(domain.purposes(rules).items()):
         topics = sorted({r.topic for r in purpose_rules})
         for topic in topics:
@@ -64,8 +86,11 @@ def consumers(
             group = f"notify.{purpose}" if len(topics) == 1 else f"notify.{purpose}.{topic}"
             on_topic = [r for r in purpose_rules if r.topic == topic]
             out.append(
-                EventConsumer(
-                    group=group, topic=topic, handler=handler_for(purpose, on_topic, delivery)
+                PurposeConsumer(
+                    group=group,
+                    topic=topic,
+                    handler=handler_for(purpose, on_topic, delivery),
+                    types=frozenset(r.event_type for r in on_topic),
                 )
             )
     return out

@@ -46,7 +46,8 @@ class GeneratorConfig:
     local_choice_share: float = 0.85
     exception_share: float = 0.01
     score_post_share: float = 0.5
-    seats_per_student: float = 0.9
+    seats_per_student: float = 1.3
+    popularity_sigma: float = 0.8  # log-normal spread of post popularity (skew)
     refuse_below: float = 55.0
     students_per_county: int = 2000
     with_coordinates: bool = True
@@ -109,7 +110,7 @@ def generate_instance(
     mean_cap = max(1.0, cfg.seats_per_student * n_students / n_posts)
     capacity = 1 + rng.poisson(mean_cap - 1.0, n_posts)
     capacity[rng.random(n_posts) < 0.005] = 0  # withdrawn seats: valid, and worth covering
-    popularity = rng.lognormal(0.0, 1.2, n_posts)
+    popularity = rng.lognormal(0.0, cfg.popularity_sigma, n_posts)
 
     # Students.
     s_county = rng.choice(n_counties, size=n_students, p=c_weight)

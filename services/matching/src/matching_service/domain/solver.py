@@ -193,14 +193,14 @@ def deferred_acceptance(ptr: I64, post: I32, rank: I32, capacity: I64) -> I64:
 
     while free.size:
         # Skip choices whose cutoff already rules the student out (cutoffs only fall).
+        # Only the students still skipping are looked at again.
         k, e = nxt[free], end[free]
-        while True:
-            live = k < e
-            kk = np.where(live, k, 0)
-            skip = live & (rank[kk] >= cutoff[post[kk]])
-            if not skip.any():
-                break
-            k = k + skip
+        check = np.flatnonzero(k < e)
+        while check.size:
+            kk = k[check]
+            check = check[rank[kk] >= cutoff[post[kk]]]
+            k[check] += 1
+            check = check[k[check] < e[check]]
         live = k < e
         free, k = free[live], k[live]
         if not free.size:

@@ -30,7 +30,9 @@ from placement_service.settings import PlacementSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Routes are matched in order: the busiest (students' applications) come first.
 ROUTERS = [
+    applications.router,
     auth.router,
     seasons.router,
     units.router,
@@ -39,7 +41,6 @@ ROUTERS = [
     imports.router,
     posts.router,
     interviews.router,
-    applications.router,
     placements.router,
     exports.router,
 ]

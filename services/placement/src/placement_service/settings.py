@@ -31,6 +31,7 @@ class PlacementSettings(ServiceSettings):
     bootstrap_coordinator_phone: str | None = Field(
         default=None, validation_alias="PLACEMENT_BOOTSTRAP_COORDINATOR_PHONE"
     )
+    pool_size: int = Field(default=20, ge=2, le=200, validation_alias="PLACEMENT_POOL_SIZE")
     token_ttl_hours: float = Field(
         default=12, gt=0, le=24 * 30, validation_alias="PLACEMENT_TOKEN_TTL_HOURS"
     )

@@ -106,6 +106,12 @@ async def _season(conn: Conn, season_id: str) -> Season:
 
 async def _checked_choices(conn: Conn, season: Season, choices: list[str]) -> list[dict[str, Any]]:
     found = await posts.for_choices(conn, list(dict.fromkeys(choices)))
+    return _validated(season, choices, found)
+
+
+def _validated(
+    season: Season, choices: list[str], found: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     by_id = {
         p["post_id"]: ChoicePost(p["post_id"], p["season_id"], PostStatus(p["status"]), p["county"])
         for p in found
@@ -126,7 +132,10 @@ async def apply(
     """Submit ranked choices for a season: one live application per student and season."""
 
     async def action(conn: Conn) -> ApplicationOut:
-        student = await db.applicant(conn, principal.subject)
+        found = await db.submission_context(
+            conn, principal.subject, body.season_id, list(dict.fromkeys(body.choices))
+        )
+        student, season = found["student"], found["season"]
         if student is None:
             raise Unprocessable("complete your profile before applying", loc=("body",))
         if not student["shares"]:
@@ -135,9 +144,10 @@ async def apply(
                 loc=("body",),
                 code="consent_required",
             )
-        season = await _season(conn, body.season_id)
+        if season is None:
+            raise Unprocessable(f"no season {body.season_id}", loc=("body", "season_id"))
         season.require_open(Phase.APPLICATIONS, now())
-        picked = await _checked_choices(conn, season, body.choices)
+        picked = _validated(season, body.choices, found["posts"])
         application_id = accounts.new_id("AP")
         row = await db.insert(
             conn,

@@ -3,19 +3,22 @@ Idempotency-Key handling, pagination and the clock."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import asyncpg
+from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from fanxiang_common.auth import CurrentPrincipal, Principal, Role
+from fanxiang_common.auth import Principal, Role, verify_token
 from fanxiang_common.db.outbox import add_event
-from fanxiang_common.errors import Conflict, Forbidden, Unauthorized
+from fanxiang_common.errors import AppError, Conflict, Forbidden, Unauthorized
 from fanxiang_common.events.envelope import EventData
 from placement_service.db import accounts
 from placement_service.domain.geography import Geography, default_geography
@@ -40,8 +43,28 @@ def geo() -> Geography:
     return default_geography()
 
 
-async def caller(request: Request, principal: CurrentPrincipal) -> Principal:
-    """The verified caller; a token from a revoked unit API token stops working at once."""
+@functools.lru_cache(maxsize=4)
+def _public_key(pem: str) -> object:
+    """The parsed key: PyJWT accepts key objects, and parsing the PEM on every request (what
+    passing the string costs) was a measurable share of a request's CPU."""
+    return serialization.load_pem_public_key(pem.encode())
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token issued by POST /v1/auth/tokens")
+
+
+async def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller; a token from a revoked unit API token stops working at once.
+    (Async on purpose: the common sync dependency costs a thread-pool hop per request.)"""
+    if credentials is None:
+        raise Unauthorized(
+            "sign in first: send 'Authorization: Bearer <token>'", code="token_missing"
+        )
+    key = _public_key(runtime(request).settings.jwt_public_key)
+    principal = verify_token(credentials.credentials, cast(str, key))
     if principal.subject.startswith(API_TOKEN_SUBJECT):
         async with runtime(request).pool.acquire() as conn:
             if await accounts.api_token_revoked(conn, principal.subject):
@@ -130,6 +153,10 @@ IdempotencyKey = Annotated[
 ]
 
 
+class _AlreadyDone(Exception):
+    """Another request with the same Idempotency-Key committed first."""
+
+
 async def write(
     request: Request,
     principal: Principal,
@@ -137,51 +164,51 @@ async def write(
     action: Callable[[asyncpg.Connection], Awaitable[BaseModel]],
     status_code: int = 200,
 ) -> JSONResponse:
-    """Run ``action`` in one transaction; with an Idempotency-Key, keep its response and give
-    it again to a retry (concurrent retries wait on the key's row, then replay)."""
-    async with runtime(request).pool.acquire() as conn, conn.transaction():
-        if key:
-            claimed = await conn.fetchval(
-                "INSERT INTO idempotent_request (principal, key, method, path)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+    """Run ``action`` in one transaction. With an Idempotency-Key the response is stored with
+    the change, and a retry gets it again: optimistically, the key is claimed at the end of
+    the transaction (one round trip on the common path); a retry, or a concurrent twin,
+    finds it taken (its own work rolls back, or fails on the twin's rows) and replays."""
+    pool = runtime(request).pool
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            result = await action(conn)
+            body = result.model_dump(mode="json")
+            if key and not await conn.fetchval(
+                "INSERT INTO idempotent_request (principal, key, method, path, status_code, body)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
                 principal.subject,
                 key,
                 request.method,
                 request.url.path,
-            )
-            if not claimed:
-                row = await conn.fetchrow(
-                    "SELECT method, path, status_code, body FROM idempotent_request"
-                    " WHERE principal = $1 AND key = $2",
-                    principal.subject,
-                    key,
-                )
-                if (
-                    row is None
-                    or (row["method"], row["path"]) != (request.method, request.url.path)
-                    or row["status_code"] is None
-                ):
-                    raise Conflict(
-                        "this Idempotency-Key was already used for another request",
-                        loc=("header", "Idempotency-Key"),
-                    )
-                return JSONResponse(
-                    row["body"],
-                    status_code=row["status_code"],
-                    headers={"Idempotent-Replayed": "true"},
-                )
-        result = await action(conn)
-        body = result.model_dump(mode="json")
-        if key:
-            await conn.execute(
-                "UPDATE idempotent_request SET status_code = $3, body = $4"
-                " WHERE principal = $1 AND key = $2",
-                principal.subject,
-                key,
                 status_code,
                 body,
-            )
+            ):
+                raise _AlreadyDone
+    except (AppError, _AlreadyDone):
+        if key and (replay := await _replay(request, principal, key)) is not None:
+            return replay
+        raise
     return JSONResponse(body, status_code=status_code)
+
+
+async def _replay(request: Request, principal: Principal, key: str) -> JSONResponse | None:
+    async with runtime(request).pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT method, path, status_code, body FROM idempotent_request"
+            " WHERE principal = $1 AND key = $2",
+            principal.subject,
+            key,
+        )
+    if row is None:
+        return None
+    if (row["method"], row["path"]) != (request.method, request.url.path):
+        raise Conflict(
+            "this Idempotency-Key was already used for another request",
+            loc=("header", "Idempotency-Key"),
+        )
+    return JSONResponse(
+        row["body"], status_code=row["status_code"], headers={"Idempotent-Replayed": "true"}
+    )
 
 
 async def emit(request: Request, conn: asyncpg.Connection, *events: EventData) -> None:

@@ -6,23 +6,50 @@ from typing import Any
 
 import asyncpg
 
+from placement_service.db.seasons import FIELDS as SEASON_FIELDS
+from placement_service.domain.seasons import Season
+
 _COLUMNS = (
     "a.application_id, a.student_id, a.season_id, a.status, a.home_county, a.home_township,"
     " a.status_reason, a.decided_by, a.decided_at, a.created_at, a.updated_at"
 )
 
 
-async def applicant(conn: asyncpg.Connection, student_id: str) -> dict[str, Any] | None:
-    """What applying needs to know about the student, in one round trip."""
+async def submission_context(
+    conn: asyncpg.Connection, student_id: str, season_id: str, post_ids: list[str]
+) -> dict[str, Any]:
+    """Everything applying checks, in one round trip: the student (home, consent), the
+    season's windows and the chosen posts. ``student`` / ``season`` are None if absent."""
     row = await conn.fetchrow(
-        """SELECT s.home_county, s.home_township,
-                  coalesce((SELECT c.granted FROM consent c
-                            WHERE c.student_id = s.student_id AND c.purpose = 'share_with_units'
-                            ORDER BY c.consent_id DESC LIMIT 1), false) AS shares
-           FROM student s WHERE s.student_id = $1""",
+        f"""SELECT st.home_county, st.home_township, st.shares, st.found,
+                   {", ".join(f"se.{c}" for c in SEASON_FIELDS)},
+                   coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                'post_id', p.post_id, 'season_id', p.season_id,
+                                'status', p.status, 'county', p.county))
+                             FROM post p WHERE p.post_id = ANY($3::text[])), '[]') AS posts
+            FROM (SELECT 1) one
+            LEFT JOIN (SELECT s.home_county, s.home_township, true AS found,
+                              coalesce((SELECT c.granted FROM consent c
+                                        WHERE c.student_id = s.student_id
+                                          AND c.purpose = 'share_with_units'
+                                        ORDER BY c.consent_id DESC LIMIT 1), false) AS shares
+                       FROM student s WHERE s.student_id = $1) st ON true
+            LEFT JOIN season se ON se.season_id = $2""",
         student_id,
+        season_id,
+        post_ids,
     )
-    return dict(row) if row else None
+    student = (
+        {
+            "home_county": row["home_county"],
+            "home_township": row["home_township"],
+            "shares": row["shares"],
+        }
+        if row["found"]
+        else None
+    )
+    season = Season(**{c: row[c] for c in SEASON_FIELDS}) if row["season_id"] is not None else None
+    return {"student": student, "season": season, "posts": row["posts"]}
 
 
 async def insert(

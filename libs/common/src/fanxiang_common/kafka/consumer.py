@@ -9,12 +9,17 @@ Kafka offset. Outcomes:
 - malformed message or a handler that keeps failing: publish the original bytes, headers and
   the error to ``<topic>.dlt``, commit, move on (the partition is never stuck on a poison message);
 - the database is unreachable: wait and retry the same message (nothing is skipped).
+
+Offsets are committed explicitly (processed offset + 1), at most every ``commit_interval_s``
+and after a quiet spell, not after every message: a commit is a broker round trip, and a crash
+only means re-reading a few already-handled events, which the inbox turns into no-ops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,7 +27,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import asyncpg
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -71,7 +77,11 @@ class EventConsumer:
     """The logical topic; the physical name comes from ``topic_name``."""
     handler: Handler
     max_attempts: int = 3
+    commit_interval_s: float = 0.2
     stats: ConsumerStats = field(default_factory=ConsumerStats)
+    _pending: dict[TopicPartition, int] = field(default_factory=dict, init=False, repr=False)
+    _last_commit: float = field(default=0.0, init=False, repr=False)
+    _flusher: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def register(
         self,
@@ -96,7 +106,31 @@ class EventConsumer:
         async def consume(message: KafkaMessage) -> None:
             record: ConsumerRecord[bytes, bytes] = message.raw_message
             await self.process(record, resources, dlt_topic=dead_letter_topic(physical_topic))
-            await message.ack()
+            await self._done(message.consumer, record)
+
+    async def _done(self, consumer: AIOKafkaConsumer, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Mark ``record`` handled; commit now, or soon if a commit just happened."""
+        self._pending[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        if time.monotonic() - self._last_commit >= self.commit_interval_s:
+            await self._commit(consumer)
+        elif self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._commit_later(consumer))
+
+    async def _commit_later(self, consumer: AIOKafkaConsumer) -> None:
+        await asyncio.sleep(self.commit_interval_s)
+        await self._commit(consumer)
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        if not self._pending:
+            return
+        offsets, self._pending = self._pending, {}
+        self._last_commit = time.monotonic()
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            # The partitions moved to another member (rebalance) or the broker is away: the
+            # next owner re-reads from the last commit, and the inbox makes that harmless.
+            log.info("offset commit skipped", extra={"error": f"{type(exc).__name__}: {exc}"})
 
     async def process(
         self, record: ConsumerRecord[bytes, bytes], resources: Resources, *, dlt_topic: str

@@ -390,6 +390,8 @@ def _write_xlsx(p: Path, header: list[str], rows: Iterator[list[Cell] | object],
     # small files use the shared-strings table like Excel and 问卷星 do.
     wb = xlsxwriter.Workbook(str(p), {"constant_memory": big, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
+    if big:
+        wb.use_zip64()  # a million rows of sheet XML passes the 2 GiB ZIP limit
     ws = wb.add_worksheet("Sheet1")
     fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     ws.write_row(0, 0, header)

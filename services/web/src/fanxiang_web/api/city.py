@@ -1,0 +1,110 @@
+"""City coordinator pages (团市委): the season dashboard with ECharts charts, built from
+placement's lists; the match page (matching has no HTTP API for rounds yet, so it says so);
+the 公示 export, which placement provides."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from fanxiang_web import ui
+from fanxiang_web.api.common import current_season
+from fanxiang_web.domain import dashboard, labels
+from fanxiang_web.domain.dashboard import suppressed
+
+router = APIRouter(prefix="/city", include_in_schema=False)
+
+
+async def dashboard_page(ctx: ui.Ctx, county: str | None) -> Response:
+    """The season's figures: the whole city, or one county committee's own (``county``)."""
+    season = await current_season(ctx)
+    season_id = season["season_id"] if season else None
+    posts, applications, reference = await asyncio.gather(
+        ctx.api.all_pages("placement", "/v1/posts", season_id=season_id, cap=20_000),
+        ctx.api.all_pages("placement", "/v1/applications", season_id=season_id, cap=20_000),
+        ctx.api.reference(),
+    )
+    names = {c["code"]: c["name"] for c in reference["counties"]}
+    if county is not None:
+        # A committee sees other counties' published posts too; its figures are its own,
+        # by township. (A development zone's committee is named by its township code.)
+        posts = [p for p in posts if (p.get("managing_org") or p["county"]) == county]
+        home = next((c for c in reference["counties"] if county.startswith(c["code"])), None)
+        towns = dict(home["townships"]) if home else {}
+        if county in towns:
+            towns = {county: towns[county]}
+        places = {**towns, "": dashboard.unplaced_label()}
+        figures = dashboard.figures(
+            posts, places, reference["post_categories"], lambda p: str(p.get("township") or "")
+        )
+        figures.by_place = [r for r in figures.by_place if r.posts or r.pending or r.key]
+        county_name = home["name"] if home and county == home["code"] else towns.get(county)
+    else:
+        names = {"city": labels.CITY_LABEL, **names}
+        figures = dashboard.figures(posts, names, reference["post_categories"])
+        county_name = None
+    t = ctx.t
+    live = [a for a in applications if a["status"] != "withdrawn"]
+    by_status = dashboard.count_by(live, lambda a: str(a["status"]))
+    by_home = dashboard.count_by(live, lambda a: str(a["home_county"]))
+    charts = {
+        "capacity": dashboard.capacity_chart(figures.by_place, t),
+        "categories": dashboard.posts_chart(figures.by_category, t),
+        "statuses": dashboard.status_chart(
+            figures.by_status, lambda k: t(labels.POST_STATUS.get(k, k))
+        ),
+    }
+    return ctx.render(
+        "city/dashboard.html",
+        season=season,
+        county=county,
+        county_name=county_name,
+        figures=figures,
+        charts=charts,
+        applications=suppressed(len(live)),
+        app_status={k: suppressed(v) for k, v in by_status.items()},
+        by_home=[(names.get(k, k), suppressed(v)) for k, v in sorted(by_home.items())],
+    )
+
+
+@router.get("")
+async def city_dashboard(ctx: ui.Coordinator) -> Response:
+    return await dashboard_page(ctx, None)
+
+
+@router.get("/match")
+async def match(ctx: ui.Coordinator) -> Response:
+    season = await current_season(ctx)
+    placements: list[dict[str, Any]] = []
+    if season is not None:
+        placements = await ctx.api.all_pages(
+            "placement", "/v1/placements", season_id=season["season_id"], cap=20_000
+        )
+    counts = dashboard.count_by(placements, lambda p: str(p["status"]))
+    return ctx.render("city/match.html", season=season, placements=counts)
+
+
+@router.get("/publicity.csv")
+async def publicity(ctx: ui.Coordinator) -> Response:
+    """The 公示 list as placement exports it (consenting students; name, school, post)."""
+    season = await current_season(ctx)
+    if season is None:
+        return ui.redirect("/city/match")
+    client = ui.services_of(ctx.request).client("placement")
+    upstream = await client.get(
+        f"/v1/seasons/{season['season_id']}/publicity",
+        params={"format": "csv"},
+        headers={"Authorization": f"Bearer {ctx.session.token}"},
+    )
+    if upstream.status_code != 200:
+        return ui.render(ctx.request, "error.html", 503, code=503, service="placement")
+    return Response(
+        upstream.content,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="publicity-{season["season_id"]}.csv"'
+        },
+    )

@@ -1,0 +1,126 @@
+"""County committee pages (县区团委; the coordinator may use them too): posts waiting for
+approval (approve, or return with a reason), eligibility review (属地: the students whose home
+is the county), and the county's figures."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from fanxiang_web import ui
+from fanxiang_web.api.city import dashboard_page
+from fanxiang_web.api.common import county_names, current_season, township_names
+from fanxiang_web.clients import ApiError
+
+router = APIRouter(prefix="/c", include_in_schema=False)
+
+
+async def _approvals_page(
+    ctx: ui.Ctx,
+    errors: dict[str, ui.FormErrors] | None = None,
+    status_code: int = 200,
+) -> Response:
+    season = await current_season(ctx)
+    posts, reference = await asyncio.gather(
+        ctx.api.all_pages(
+            "placement",
+            "/v1/posts",
+            status="submitted",
+            season_id=season["season_id"] if season else None,
+        ),
+        ctx.api.reference(),
+    )
+    posts.sort(key=lambda p: str(p.get("submitted_at") or ""))
+    townships = township_names(reference)
+    return ctx.render(
+        "county/approvals.html",
+        status_code=status_code,
+        season=season,
+        posts=posts,
+        counties=county_names(reference),
+        townships=townships,
+        errors=errors or {},
+    )
+
+
+@router.get("")
+async def approvals(ctx: ui.Committee) -> Response:
+    return await _approvals_page(ctx)
+
+
+@router.post("/posts/{post_id}/approve")
+async def approve(ctx: ui.Committee, post_id: str) -> Response:
+    await ctx.api.post("placement", f"/v1/posts/{post_id}/approve")
+    return ui.redirect("/c", flash="post_approved")
+
+
+@router.post("/posts/{post_id}/return")
+async def return_post(
+    ctx: ui.Committee, post_id: str, reason: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        await ctx.api.post("placement", f"/v1/posts/{post_id}/return", {"reason": reason.strip()})
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {post_id: ui.api_errors(ctx.t, exc, ["reason"])}
+        return await _approvals_page(ctx, errors, ui.form_status(ctx.request))
+    return ui.redirect("/c", flash="post_returned")
+
+
+async def _eligibility_page(
+    ctx: ui.Ctx, errors: dict[str, ui.FormErrors] | None = None, status_code: int = 200
+) -> Response:
+    season = await current_season(ctx)
+    params: dict[str, Any] = {"season_id": season["season_id"] if season else None}
+    apps, students, reference = await asyncio.gather(
+        ctx.api.all_pages("placement", "/v1/applications", status="submitted", **params),
+        ctx.api.all_pages("placement", "/v1/students"),
+        ctx.api.reference(),
+    )
+    by_id = {s["student_id"]: s for s in students}
+    apps.sort(key=lambda a: str(a["created_at"]))
+    townships = township_names(reference)
+    return ctx.render(
+        "county/eligibility.html",
+        status_code=status_code,
+        season=season,
+        applications=apps,
+        students=by_id,
+        counties=county_names(reference),
+        townships=townships,
+        errors=errors or {},
+    )
+
+
+@router.get("/eligibility")
+async def eligibility(ctx: ui.Committee) -> Response:
+    return await _eligibility_page(ctx)
+
+
+@router.post("/applications/{application_id}/eligibility")
+async def decide(
+    ctx: ui.Committee,
+    application_id: str,
+    eligible: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    body = {"eligible": eligible == "yes", "reason": reason.strip() or None}
+    try:
+        await ctx.api.post("placement", f"/v1/applications/{application_id}/eligibility", body)
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {application_id: ui.api_errors(ctx.t, exc, ["reason"])}
+        return await _eligibility_page(ctx, errors, ui.form_status(ctx.request))
+    return ui.redirect("/c/eligibility", flash="eligibility_saved")
+
+
+@router.get("/figures")
+async def figures(ctx: ui.Committee) -> Response:
+    """The county's own figures (the coordinator sees the whole city)."""
+    county = ctx.session.county if ctx.session.role == "county" else None
+    return await dashboard_page(ctx, county)

@@ -1,0 +1,112 @@
+"""Chinese by default, English by a switch (DESIGN.md: UI language).
+
+Pages are written in Chinese; ``_("岗位")`` looks the Chinese text up in the English catalogue
+(`catalogue_en.EN`) when the person chose English. A text missing there falls back to Chinese,
+and a unit test fails for any text in a template or module that has no English entry.
+
+The services answer errors in English for developers; `error_text` turns the ones people meet
+into plain words by their ``type`` (and field), and keeps the service's words otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fanxiang_web.catalogue_en import EN
+from fanxiang_web.domain.errors import FieldError
+
+LANGS = ("zh", "en")
+DEFAULT = "zh"
+
+
+class Translator:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else DEFAULT
+
+    def __call__(self, text: str, **values: Any) -> str:
+        out = EN.get(text, text) if self.lang == "en" else text
+        return out.format(**values) if values else out
+
+
+# One-shot notices after a redirect (the cookie holds the key, never free text).
+FLASH: dict[str, str] = {
+    "signed_out": "已退出登录",
+    "profile_saved": "个人资料已保存",
+    "consents_saved": "授权已更新",
+    "choices_submitted": "志愿已提交",
+    "application_withdrawn": "已撤回报名",
+    "offer_accepted": "已接受录用",
+    "offer_declined": "已放弃录用",
+    "commitment_signed": "承诺书已签署",
+    "post_saved": "岗位已保存",
+    "post_submitted": "岗位已提交审核",
+    "post_withdrawn": "岗位已撤回",
+    "post_approved": "岗位已通过审核并发布",
+    "post_returned": "岗位已退回单位",
+    "eligibility_saved": "资格审核结果已保存",
+    "interview_saved": "面试安排已保存",
+    "score_saved": "评分已保存",
+    "applicant_refused": "已标记为不录用",
+}
+
+# Error types (placement's codes and pydantic's) → what a person reads.
+_BY_TYPE = {
+    "missing": "必填",
+    "string_too_short": "必填",
+    "string_too_long": "太长了",
+    "too_long": "太多了",
+    "int_parsing": "请输入整数",
+    "float_parsing": "请输入数字",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "greater_than": "数值太小",
+    "date_from_datetime_parsing": "请输入日期",
+    "date_parsing": "请输入日期",
+    "datetime_parsing": "请输入日期和时间",
+    "timezone_aware": "请输入日期和时间",
+    "enum": "请从列表中选择",
+    "literal_error": "请从列表中选择",
+    "code_wrong": "验证码不正确",
+    "code_expired": "验证码已过期，请重新获取",
+    "code_missing": "请先获取验证码",
+    "too_many_requests": "操作太频繁，请稍后再试",
+    "window_closed": "已过截止时间",
+    "window_not_open": "尚未开放",
+    "season_closed": "本季已结束",
+    "consent_required": "请先在“我的”中同意向实践单位提供个人信息",
+    "duplicate": "这个岗位已经在志愿里了",
+    "post_not_open": "这个岗位已不接受报名",
+    "unknown_post": "岗位不存在",
+    "already_applied": "你已经报过名了",
+    "invalid_state": "当前状态下不能这样操作",
+    "offer_expired": "录用确认已过期",
+    "text_changed": "承诺书内容已更新，请重新阅读后再签署",
+    "forbidden": "你没有权限进行这个操作",
+    "not_found": "找不到这条记录",
+    "conflict": "与现有数据冲突",
+    "unavailable": "服务暂时不可用，请稍后再试",
+    # The web's own checks.
+    "already_chosen": "这个岗位已经在志愿里了",
+    "too_many": "志愿已满，请先移除一个",
+    "profile_needed": "请先完善个人资料",
+}
+# (field, type) pairs whose message is clearer than the type's alone.
+_BY_FIELD = {
+    ("phone", "string_pattern_mismatch"): "请输入 11 位手机号",
+    ("contact_phone", "string_pattern_mismatch"): "请输入 11 位手机号",
+    ("code", "string_pattern_mismatch"): "验证码是 6 位数字",
+    ("email", "string_pattern_mismatch"): "邮箱格式不正确",
+    ("reason", "missing"): "请填写原因",
+    ("reason", "string_too_short"): "请填写原因",
+    ("reason", "invalid"): "请填写原因",
+    ("typed_name", "invalid"): "请输入与个人资料一致的姓名",
+}
+
+
+def error_text(t: Translator, error: FieldError) -> str:
+    field = error.field.split(".", 1)[0]
+    message = _BY_FIELD.get((field, error.type)) or _BY_TYPE.get(error.type)
+    if message:
+        return t(message)
+    if error.type.endswith("pattern_mismatch"):
+        return t("格式不正确")
+    return error.msg or t("请求未被接受")

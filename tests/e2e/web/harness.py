@@ -1,0 +1,94 @@
+"""The web front end and placement as real HTTP servers on 127.0.0.1, for a browser to use.
+
+Each runs uvicorn in a thread of this process (its own event loop), on the databases and the
+Kafka namespace of a `SettingsFactory`, exactly as `python -m <service>` would serve it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+
+from fanxiang_common.db.pool import drop_database
+from fanxiang_common.kafka.admin import ensure_topics
+from fanxiang_local.proc import free_port
+from fanxiang_local.testing import SettingsFactory
+from fanxiang_web.app import create_app as create_web
+from fanxiang_web.settings import WebSettings
+from placement_service.app import create_app as create_placement
+from placement_service.settings import PlacementSettings
+
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion in a thread of its own: Playwright's sync API keeps an
+    event loop running in the main thread, where ``asyncio.run`` is refused."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class LiveServer:
+    def __init__(self, app: FastAPI, port: int) -> None:
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self, timeout: float = 60.0) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server at {self.url} did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@dataclass
+class Stack:
+    web: str
+    placement: str
+
+
+@contextlib.contextmanager
+def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
+    """Placement and web on fresh databases and a fresh topic namespace; dropped afterwards."""
+    factory = SettingsFactory(server_url, bootstrap)
+    run_async(ensure_topics(bootstrap, namespace=factory.namespace))
+    placement_port, web_port = free_port(), free_port()
+    placement = LiveServer(
+        create_placement(factory(PlacementSettings, port=placement_port)), placement_port
+    ).start()
+    web = LiveServer(
+        create_web(
+            factory(WebSettings, port=web_port, placement_url=placement.url, log_level="WARNING")
+        ),
+        web_port,
+    ).start()
+    try:
+        yield Stack(web=web.url, placement=placement.url)
+    finally:
+        web.stop()
+        placement.stop()
+
+        async def drop() -> None:
+            for url in factory.databases:
+                with contextlib.suppress(Exception):
+                    await drop_database(url)
+
+        run_async(drop())

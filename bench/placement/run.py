@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer
 
 from fanxiang_common import devkeys
 from fanxiang_common.auth import Principal, Role, issue_token
-from fanxiang_common.db.pool import connect, drop_database
+from fanxiang_common.db.pool import connect, drop_database, ensure_database
 from fanxiang_common.kafka.admin import ensure_topics
 
 HERE = Path(__file__).resolve().parent
@@ -287,6 +287,8 @@ async def main(rate: float, duration: float, workers: int, closed_s: float) -> N
         ns = f"bench{uuid.uuid4().hex[:6]}."
         await ensure_topics(bootstrap, namespace=ns)
         dsn = pg_url.rsplit("/", 1)[0] + f"/fx_bench_placement_{uuid.uuid4().hex[:6]}"
+        # Created here: two uvicorn workers racing CREATE DATABASE can both fail it.
+        await ensure_database(dsn)
         port = free_port()
         service = start_service(port, dsn, pg_url, bootstrap, ns, workers)
         base = f"http://127.0.0.1:{port}"

@@ -14,6 +14,6 @@ from tests.integration.placement.world import World
 
 @pytest_asyncio.fixture
 async def world(service_settings: SettingsFactory) -> AsyncIterator[World]:
-    settings = service_settings(PlacementSettings)
+    settings = service_settings(PlacementSettings, offer_expiry_interval_s=0.5)
     async with serve_in_process(create_app(settings)) as client:
         yield World(client, settings)

@@ -227,15 +227,24 @@ async def test_signing_fixing_arrival_completion_and_the_publicity_list(world: W
     assert sid
 
 
-async def test_an_offer_past_its_deadline_cannot_be_accepted(world: World) -> None:
+async def test_an_offer_past_its_deadline_expires_and_cannot_be_accepted(world: World) -> None:
     await world.season()
     unit_id, _ = await world.unit()
     post_id = await world.published_post(unit_id)
     student_id, student = await world.student()
     await world.client.post(
-        "/v1/applications", headers=student, json={"season_id": "2026-summer", "choices": [post_id]}
+        "/v1/applications",
+        headers=student,
+        json={"season_id": "2026-summer", "choices": [post_id]},
     )
     await offer(world, student_id, post_id, accept_by=datetime.now(UTC) - timedelta(hours=1))
-    [p] = await eventually(lambda: placed(world, student), what="offer")
+
+    async def expired() -> list[dict[str, Any]]:
+        return [p for p in await placed(world, student) if p["status"] == "expired"]
+
+    [p] = await eventually(expired, what="the overdue offer expired")
     r = await world.client.post(f"/v1/placements/{p['placement_id']}/accept", headers=student)
-    assert (r.status_code, r.json()["detail"][0]["type"]) == (409, "offer_expired")
+    assert (r.status_code, r.json()["detail"][0]["type"]) == (409, "invalid_state")
+    events = await topic_events(world.settings, "placement.applications.v1", at_least=2)
+    [gone] = [e for e in events if e["type"] == "placement.offer.expired.v1"]
+    assert (gone["data"]["placement_id"], gone["data"]["round_id"]) == (p["placement_id"], "R1")

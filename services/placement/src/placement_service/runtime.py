@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 
 from fanxiang_common.db.pool import _init_connection
 from fanxiang_common.runtime import ServiceRuntime
 from placement_service.db import accounts
+from placement_service.events.expiry import run_expiry
 from placement_service.settings import PlacementSettings
 
 
@@ -34,6 +37,12 @@ class PlacementRuntime(ServiceRuntime):
         )
         if common_pool is not None:
             await common_pool.close()
+        self._tasks.append(
+            asyncio.create_task(
+                run_expiry(self.pool, self.settings.source, self.settings.offer_expiry_interval_s),
+                name="offer-expiry",
+            )
+        )
         phone = self.settings.bootstrap_coordinator_phone
         if phone:
             async with self.pool.acquire() as conn:

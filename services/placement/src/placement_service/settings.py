@@ -32,6 +32,9 @@ class PlacementSettings(ServiceSettings):
         default=None, validation_alias="PLACEMENT_BOOTSTRAP_COORDINATOR_PHONE"
     )
     pool_size: int = Field(default=20, ge=2, le=200, validation_alias="PLACEMENT_POOL_SIZE")
+    offer_expiry_interval_s: float = Field(
+        default=60, gt=0, le=3600, validation_alias="PLACEMENT_OFFER_EXPIRY_INTERVAL_S"
+    )
     token_ttl_hours: float = Field(
         default=12, gt=0, le=24 * 30, validation_alias="PLACEMENT_TOKEN_TTL_HOURS"
     )

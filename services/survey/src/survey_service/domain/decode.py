@@ -8,11 +8,11 @@ A decoder never raises on a bad value: it returns the INVALID answer and records
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from operator import itemgetter
 
 from survey_service.domain.columns import ColumnGroup
+from survey_service.domain.headers import normalise
 from survey_service.domain.infer import SELECTED_MARKS, UNSELECTED_MARKS
 from survey_service.domain.model import Option, Question, QuestionKind
 from survey_service.domain.responses import EMPTY, INVALID, MISSING_ANSWERS, Answer
@@ -30,8 +30,7 @@ from survey_service.domain.values import (
 Warnings = list[tuple[str, str]]  # (column header, reason)
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+_key = normalise  # NFKC, no spaces, lower case
 
 
 def _loose(text: str) -> str:

@@ -19,13 +19,13 @@ from itertools import chain, islice
 from operator import itemgetter
 from typing import IO
 
-from survey_service.domain.columns import ColumnGroup, HeaderMap, map_header
+from survey_service.domain.columns import HeaderMap, map_header
 from survey_service.domain.decode import ChoiceDecoder, Decoder, SplitChoiceDecoder, make_decoder
-from survey_service.domain.headers import Meta
+from survey_service.domain.headers import Meta, normalise
 from survey_service.domain.infer import infer_question
 from survey_service.domain.model import Question, Questionnaire
 from survey_service.domain.responses import ImportReport, Level, Problem, Response
-from survey_service.domain.tabular import open_table
+from survey_service.domain.tabular import UnreadableExport, open_table
 from survey_service.domain.values import as_int, parse_duration, parse_time
 
 SAMPLE_ROWS = 2000
@@ -57,8 +57,6 @@ class ExportImport:
         else:
             self._match(questionnaire)
         if not self.decoders:
-            from survey_service.domain.tabular import UnreadableExport
-
             raise UnreadableExport(
                 "no question columns found in the header row (expected headers such as "
                 "'1、题目', '1.题目', 'Q1' or '第1题'): is this a questionnaire export?")
@@ -254,9 +252,7 @@ def _time(cells: list[str], col: int | None, header: list[str],
 
 
 def _similar(a: str, b: str) -> bool:
-    from survey_service.domain.decode import _key
-
-    ka, kb = _key(a), _key(b)
+    ka, kb = normalise(a), normalise(b)
     return ka in kb or kb in ka
 
 
@@ -267,4 +263,4 @@ def read_export(stream: IO[bytes], questionnaire: Questionnaire | None = None,
     return ExportImport(stream, questionnaire, progress)
 
 
-__all__ = ["ColumnGroup", "ExportImport", "read_export"]
+__all__ = ["ExportImport", "Progress", "read_export"]

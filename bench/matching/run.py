@@ -62,9 +62,10 @@ def instance_file(n_students: int, scores: bool) -> Path:
     return path
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of one fresh child, reaped with wait4 for its own
-    rusage."""
+def run_child(cmd: list[str]) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS MB, stdout, CPU seconds) of one fresh child, reaped with wait4
+    for its own rusage. CPU time (user + sys) is the figure other load on the machine
+    disturbs least."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=ENV)
     assert proc.stdout is not None and proc.stderr is not None
@@ -76,7 +77,7 @@ def run_child(cmd: list[str]) -> tuple[float, float, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed ({proc.returncode}): {err.decode()[-800:]}")
-    return wall, usage.ru_maxrss / 1024, out.decode()
+    return wall, usage.ru_maxrss / 1024, out.decode(), usage.ru_utime + usage.ru_stime
 
 
 def assignments(path: Path) -> dict[str, str]:
@@ -98,12 +99,14 @@ def bench_size(n: int, repeat: int, anchor: bool, scores: bool) -> dict[str, Any
 
     # One untimed run first: writes .pyc files and pulls the file into the page cache.
     run_child([FANXIANG, "match", "solve", str(src), "-o", str(ours_out)])
-    ours, peaks = [], []
+    ours, peaks, cpu = [], [], []
     for _ in range(repeat):
-        wall, peak, _ = run_child([FANXIANG, "match", "solve", str(src), "-o", str(ours_out)])
+        wall, peak, _, used = run_child([FANXIANG, "match", "solve", str(src), "-o", str(ours_out)])
         ours.append(wall)
         peaks.append(peak)
+        cpu.append(used)
     row["ours"] = statistics.median(ours)
+    row["ours_cpu"] = statistics.median(cpu)
     row["ours_peak_MB"] = max(peaks)
     # The same command without the `fanxiang` umbrella's other sub-commands' imports.
     direct = [
@@ -126,9 +129,12 @@ def bench_size(n: int, repeat: int, anchor: bool, scores: bool) -> dict[str, Any
         ]
         row["baseline"] = statistics.median(b[0] for b in base)
         row["baseline_peak_MB"] = max(b[1] for b in base)
+        row["baseline_cpu"] = statistics.median(b[3] for b in base)
         same.append(assignments(base_out) == mine)
     if anchor:
-        wall, peak, text = run_child([PY, str(HERE / "anchor.py"), str(src), "-o", str(anchor_out)])
+        wall, peak, text, _ = run_child(
+            [PY, str(HERE / "anchor.py"), str(src), "-o", str(anchor_out)]
+        )
         inner = json.loads(text)
         row["anchor"] = wall
         row["anchor_create"] = inner["create_s"]
@@ -144,19 +150,21 @@ def table(rows: list[dict[str, Any]]) -> str:
         return "–" if x is None else fmt.format(x)
 
     lines = [
-        "| students × posts | input MB | ours s | ours peak MB | plain-Python DA s "
-        "| ours / plain | ours, no umbrella s | ours in-process s "
+        "| students × posts | input MB | ours s | ours CPU s | ours peak MB | plain-Python DA s "
+        "| ours / plain (by CPU) | ours, no umbrella s | ours in-process s "
         "| `matching` s (create + solve) | `matching` / ours in-process | same matching |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         base, anchor, inproc = r.get("baseline"), r.get("anchor_create"), r.get("ours_inproc")
+        ratio = f"{r['ours'] / base:.2f} ({r['ours_cpu'] / r['baseline_cpu']:.2f})" if base else "–"
         anchor_total = anchor + r["anchor_solve"] if anchor is not None else None
         parts = f" ({anchor:.2f} + {r['anchor_solve']:.2f})" if anchor is not None else ""
         same = "–" if r["same"] is None else "yes" if r["same"] else "NO"
         lines.append(
-            f"| {r['size']} | {r['MB']:.1f} | {s(r['ours'])} | {s(r['ours_peak_MB'], '{:.0f}')} "
-            f"| {s(base)} | {s(r['ours'] / base if base else None)} | {s(r['ours_direct'])} "
+            f"| {r['size']} | {r['MB']:.1f} | {s(r['ours'])} | {s(r['ours_cpu'])} "
+            f"| {s(r['ours_peak_MB'], '{:.0f}')} "
+            f"| {s(base)} | {ratio} | {s(r['ours_direct'])} "
             f"| {s(inproc, '{:.3f}')} | {s(anchor_total)}{parts} "
             f"| {s(anchor_total / inproc if anchor_total else None, '{:.0f}×')} | {same} |"
         )
@@ -184,6 +192,10 @@ def main() -> None:
         rows.append(bench_size(n, args.repeat, n <= anchor_max, args.scores))
         print(table(rows[-1:]).splitlines()[-1], file=sys.stderr)
     print(table(rows))
+    load = os.getloadavg()
+    print(
+        f"\n{os.cpu_count()} cores; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)"
+    )
 
 
 if __name__ == "__main__":

@@ -370,7 +370,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--duration", type=float, default=30)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--closed-seconds", type=float, default=15)
     args = parser.parse_args()
     asyncio.run(main(args.rate, args.duration, args.workers, args.closed_seconds))

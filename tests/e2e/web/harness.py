@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import uvicorn
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from fanxiang_common.db.pool import drop_database
+from fanxiang_common.events import new_event
+from fanxiang_common.events.envelope import EventData
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_local.proc import free_port
 from fanxiang_local.testing import SettingsFactory
@@ -34,6 +37,22 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     event loop running in the main thread, where ``asyncio.run`` is refused."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+async def publish(stack: Stack, data: EventData, source: str) -> None:
+    """Put an event on its topic as another service would (e.g. matching's offers, whose
+    HTTP API does not exist yet)."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka)
+    await producer.start()
+    try:
+        envelope = new_event(data, source=source, sequence=1)
+        await producer.send_and_wait(
+            f"{stack.namespace}{data.topic.name}",
+            envelope.to_bytes(),
+            key=envelope.subject.encode(),
+        )
+    finally:
+        await producer.stop()
 
 
 class LiveServer:
@@ -63,6 +82,9 @@ class LiveServer:
 class Stack:
     web: str
     placement: str
+    kafka: str
+    namespace: str
+    """Prefix of this stack's topics."""
 
 
 @contextlib.contextmanager
@@ -81,7 +103,9 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
         web_port,
     ).start()
     try:
-        yield Stack(web=web.url, placement=placement.url)
+        yield Stack(
+            web=web.url, placement=placement.url, kafka=bootstrap, namespace=factory.namespace
+        )
     finally:
         web.stop()
         placement.stop()

@@ -46,6 +46,10 @@ FLASH: dict[str, str] = {
     "interview_saved": "面试安排已保存",
     "score_saved": "评分已保存",
     "applicant_refused": "已标记为不录用",
+    "training_recorded": "已记录岗前培训",
+    "post_fixed": "已定岗",
+    "arrival_confirmed": "已确认到岗",
+    "placement_completed": "实践已结束，评价已保存",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.

@@ -124,3 +124,25 @@ async def figures(ctx: ui.Committee) -> Response:
     """The county's own figures (the coordinator sees the whole city)."""
     county = ctx.session.county if ctx.session.role == "county" else None
     return await dashboard_page(ctx, county)
+
+
+@router.get("/placements")
+async def placements(ctx: ui.Committee) -> Response:
+    """Offers made in the committee's county: record pre-job training, fix the post (定岗)."""
+    season = await current_season(ctx)
+    found = await ctx.api.all_pages(
+        "placement", "/v1/placements", season_id=season["season_id"] if season else None
+    )
+    order = {"accepted": 0, "committed": 1, "offered": 2, "trained": 3}
+    found.sort(key=lambda p: (order.get(p["status"], 9), p["student_name"]))
+    return ctx.render("county/placements.html", season=season, placements=found)
+
+
+@router.post("/placements/{placement_id}/{step}")
+async def placement_step(ctx: ui.Committee, placement_id: str, step: str) -> Response:
+    if step not in ("training", "fix"):
+        return ui.render(ctx.request, "error.html", 404, code=404)
+    await ctx.api.post("placement", f"/v1/placements/{placement_id}/{step}")
+    return ui.redirect(
+        "/c/placements", flash="training_recorded" if step == "training" else "post_fixed"
+    )

@@ -312,3 +312,34 @@ async def refuse(
         errors = ui.api_errors(ctx.t, exc, ["reason"])
         return await _sheet(ctx, post_id, application_id, errors, ui.form_status(ctx.request))
     return ui.redirect(f"/u/posts/{post_id}/applicants", flash="applicant_refused")
+
+
+# --- placed students: arrival and completion -------------------------------------------------
+
+
+@router.get("/placements")
+async def placements(ctx: ui.UnitUser) -> Response:
+    season = await current_season(ctx)
+    found = await ctx.api.all_pages(
+        "placement", "/v1/placements", season_id=season["season_id"] if season else None
+    )
+    found.sort(key=lambda p: (p["post_title"], p["student_name"]))
+    return ctx.render("unit/placements.html", season=season, placements=found)
+
+
+@router.post("/placements/{placement_id}/arrival")
+async def arrival(ctx: ui.UnitUser, placement_id: str) -> Response:
+    await ctx.api.post("placement", f"/v1/placements/{placement_id}/arrival")
+    return ui.redirect("/u/placements", flash="arrival_confirmed")
+
+
+@router.post("/placements/{placement_id}/complete")
+async def complete(
+    ctx: ui.UnitUser,
+    placement_id: str,
+    rating: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    body = {"rating": rating or None, "comment": comment.strip() or None}
+    await ctx.api.post("placement", f"/v1/placements/{placement_id}/complete", body)
+    return ui.redirect("/u/placements", flash="placement_completed")

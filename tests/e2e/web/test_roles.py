@@ -1,0 +1,174 @@
+"""The people around one placement, each in their own browser: the unit schedules and scores
+an interview, the county committee approves a post and finds the student eligible, an offer
+arrives (the test plays matching, whose HTTP API does not exist yet, by publishing its event),
+the student accepts on the phone, the committee records training, the student signs the
+承诺书. Then the coordinator's dashboard, and English."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from fanxiang_common.events.matching import OfferMadeV1
+from tests.e2e.web.conftest import Pages, Watch, shot
+from tests.e2e.web.harness import Stack, publish, run_async
+from tests.e2e.web.seed import COORDINATOR, Seeded, login
+from tests.e2e.web.test_student import sign_in
+
+pytestmark = pytest.mark.e2e
+
+STUDENT = "13500000000"  # 赵一 of 城区: choices 新闻采编实习, 政务服务窗口助理, 社区青年服务岗
+
+
+def flash(page: Page, text: str) -> None:
+    expect(page.locator(".notice.ok")).to_have_text(text)
+
+
+def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seeded: Seeded) -> None:
+    post = next(p for p in seeded.posts if p["title"] == "政务服务窗口助理")
+
+    # The unit: its posts, the post's applicants (phones masked), the score sheet.
+    unit = pages.desktop()
+    sign_in(unit, stack.web, seeded.unit_phones[2], start="/u")
+    expect(unit).to_have_url(stack.web + "/u")
+    shot(unit, "unit-posts-1280")
+    unit.get_by_role("row", name=re.compile("政务服务窗口助理")).get_by_role("link").click()
+    expect(unit.get_by_role("heading", level=1)).to_have_text("政务服务窗口助理")
+    expect(unit.get_by_role("row", name=re.compile("赵一"))).to_contain_text("135****0000")
+    unit.get_by_role("link", name="面试评分：赵一").click()
+    unit.get_by_label("时间（北京时间）").fill("2026-07-01T09:30")
+    unit.get_by_label("地点或线上会议链接").fill("城区政府 302 会议室")
+    unit.get_by_role("button", name="保存安排").click()
+    flash(unit, "面试安排已保存")
+    for criterion, score in (
+        ("综合分析", "88"),
+        ("言语表达", "92"),
+        ("应变能力", "85"),
+        ("专业匹配", "90"),
+    ):
+        unit.get_by_role("spinbutton", name=criterion).fill(score)
+    shot(unit, "unit-score-sheet-1280")
+    unit.get_by_role("button", name="保存评分").click()
+    flash(unit, "评分已保存")
+    first = unit.locator("tbody tr").first
+    expect(first).to_contain_text("赵一")
+    expect(first).to_contain_text("88.8")
+    expect(first).to_contain_text("2026-07-01 09:30")
+    shot(unit, "unit-applicants-1280")
+
+    # An invalid score is refused by placement and shown next to its field.
+    unit.get_by_role("link", name="面试评分：赵一").click()
+    unit.get_by_role("spinbutton", name="综合分析").fill("120")
+    unit.get_by_role("button", name="保存评分").click()
+    expect(unit.locator("#e-score\\:综合分析")).to_be_visible()
+    expect(unit.get_by_role("spinbutton", name="综合分析")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+
+    # The county committee: approves a waiting post, finds 赵一 eligible.
+    county = pages.desktop()
+    sign_in(county, stack.web, seeded.county_phone, start="/c")
+    expect(county.locator("article")).to_have_count(2)
+    shot(county, "county-approvals-1280")
+    county.get_by_role("button", name="通过并发布：档案整理助理").click()
+    flash(county, "岗位已通过审核并发布")
+    expect(county.locator("article")).to_have_count(1)
+    county.get_by_role("link", name="资格审核").click()
+    shot(county, "county-eligibility-1280")
+    county.get_by_role("button", name="审核通过：赵一").click()
+    flash(county, "资格审核结果已保存")
+    expect(county.get_by_role("row", name=re.compile("赵一"))).to_have_count(0)
+
+    # Matching publishes the round: 赵一 is offered 政务服务窗口助理.
+    with httpx.Client(base_url=stack.placement) as client:
+        students = client.get(
+            "/v1/students", params={"home_county": "140302"}, headers=login(client, COORDINATOR)
+        ).json()["items"]
+    student_id = next(s["student_id"] for s in students if s["name"] == "赵一")
+    offer = OfferMadeV1(
+        student_id=student_id,
+        post_id=post["post_id"],
+        round_id="R1",
+        accept_by=datetime.now(UTC) + timedelta(days=3),
+    )
+    run_async(publish(stack, offer, source="/fanxiang/matching"))
+
+    # The student, on the phone: the offer shows on the home page once placement has it.
+    phone = pages.phone()
+    sign_in(phone, stack.web, STUDENT)
+    expect(phone).to_have_url(stack.web + "/s")
+    for _ in range(60):
+        if phone.get_by_text("你已被“政务服务窗口助理”录用").count():
+            break
+        phone.wait_for_timeout(500)
+        phone.reload()
+    expect(phone.locator(".step.current")).to_contain_text("录用")
+    shot(phone, "student-home-offer-375")
+    phone.get_by_role("link", name="查看录用").click()
+    phone.get_by_role("button", name="接受录用").click()
+    flash(phone, "已接受录用")
+    expect(phone.locator(".offer .badge")).to_have_text("已接受录用")
+
+    # The committee records the pre-job training.
+    county.get_by_role("link", name="录用与培训").click()
+    county.get_by_role("button", name="记录已培训：赵一").click()
+    flash(county, "已记录岗前培训")
+
+    # The student signs the 承诺书: typed name + confirmation code.
+    phone.get_by_role("navigation", name="主导航").get_by_role("link", name="首页").click()
+    phone.get_by_role("link", name="签署承诺书", exact=True).click()
+    expect(phone.locator(".letter")).to_contain_text("本人 赵一")
+    phone.get_by_role("button", name="获取确认码").click()
+    code = phone.locator(".dev-code").inner_text()
+    phone.get_by_role("textbox", name="输入你的姓名").fill("赵一")
+    phone.get_by_role("textbox", name="短信确认码").fill(code)
+    phone.get_by_label("我已阅读并同意以上承诺").check()
+    shot(phone, "student-commitment-375")
+    phone.get_by_role("button", name="签署", exact=True).click()
+    flash(phone, "承诺书已签署")
+    phone.get_by_role("navigation", name="主导航").get_by_role("link", name="首页").click()
+    expect(phone.locator(".step.done")).to_have_count(6)
+    expect(phone.locator(".step.current")).to_contain_text("上岗")
+    shot(phone, "student-home-signed-375")
+
+
+def test_the_coordinator_sees_the_season_in_charts(
+    desktop: Page, stack: Stack, seeded: Seeded
+) -> None:
+    sign_in(desktop, stack.web, COORDINATOR, start="/city")
+    expect(desktop).to_have_url(stack.web + "/city")
+    charts = desktop.locator(".chart canvas")
+    expect(charts).to_have_count(3)  # ECharts drew all three, from the app's own copy
+    expect(desktop.get_by_role("row", name=re.compile("^平定县"))).to_contain_text("5")
+    shot(desktop, "city-dashboard-1280")
+    desktop.get_by_role("link", name="匹配").click()
+    expect(desktop.get_by_role("heading", name="匹配预览、运行与发布：即将上线")).to_be_visible()
+    shot(desktop, "city-match-1280")
+
+
+def test_english_on_a_phone_and_inline_errors_at_sign_in(
+    phone: Page, stack: Stack, watch: Watch
+) -> None:
+    phone.goto(stack.web + "/login")
+    phone.get_by_role("link", name="English").click()
+    expect(phone.get_by_role("heading", name="Sign in with your phone")).to_be_visible()
+    phone.get_by_role("textbox", name="Mobile number").fill("12345")
+    phone.get_by_role("button", name="Send me a code").click()
+    expect(phone.locator("#e-phone")).to_have_text("Enter an 11-digit mobile number")
+    shot(phone, "login-error-en-375")
+    phone.get_by_role("textbox", name="Mobile number").fill("13912340077")
+    phone.get_by_role("button", name="Send me a code").click()
+    code = phone.get_by_test_id("dev-code").inner_text()
+    phone.get_by_role("textbox", name="Code").fill(code)
+    phone.get_by_role("button", name="Sign in", exact=True).click()
+    expect(phone.get_by_role("heading", name="My status")).to_be_visible()
+    shot(phone, "student-home-en-375")
+    phone.get_by_role("link", name="中文").click()
+    expect(phone.get_by_role("heading", name="我的状态")).to_be_visible()
+    watch.allow("/no/such/page")
+    phone.goto(stack.web + "/no/such/page")
+    expect(phone.get_by_role("heading", name="页面不存在")).to_be_visible()

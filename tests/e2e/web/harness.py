@@ -1,4 +1,4 @@
-"""The web front end and placement as real HTTP servers on 127.0.0.1, for a browser to use.
+"""The web front end, placement and notify as real HTTP servers on 127.0.0.1, for a browser to use.
 
 Each runs uvicorn in a thread of this process (its own event loop), on the databases and the
 Kafka namespace of a `SettingsFactory`, exactly as `python -m <service>` would serve it."""
@@ -26,6 +26,8 @@ from fanxiang_local.proc import free_port
 from fanxiang_local.testing import SettingsFactory
 from fanxiang_web.app import create_app as create_web
 from fanxiang_web.settings import WebSettings
+from notify_service.app import create_app as create_notify
+from notify_service.settings import NotifySettings
 from placement_service.app import create_app as create_placement
 from placement_service.settings import PlacementSettings
 
@@ -92,13 +94,23 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
     """Placement and web on fresh databases and a fresh topic namespace; dropped afterwards."""
     factory = SettingsFactory(server_url, bootstrap)
     run_async(ensure_topics(bootstrap, namespace=factory.namespace))
-    placement_port, web_port = free_port(), free_port()
+    placement_port, notify_port, web_port = free_port(), free_port(), free_port()
     placement = LiveServer(
         create_placement(factory(PlacementSettings, port=placement_port)), placement_port
     ).start()
+    # Notify keeps the inbox; no channel has a provider here, and no local mail sink.
+    notify = LiveServer(
+        create_notify(factory(NotifySettings, port=notify_port, dev_mail_sink=False)), notify_port
+    ).start()
     web = LiveServer(
         create_web(
-            factory(WebSettings, port=web_port, placement_url=placement.url, log_level="WARNING")
+            factory(
+                WebSettings,
+                port=web_port,
+                placement_url=placement.url,
+                notify_url=notify.url,
+                log_level="WARNING",
+            )
         ),
         web_port,
     ).start()
@@ -108,6 +120,7 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
         )
     finally:
         web.stop()
+        notify.stop()
         placement.stop()
 
         async def drop() -> None:

@@ -135,6 +135,20 @@ def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seede
     expect(phone.locator(".step.current")).to_contain_text("上岗")
     shot(phone, "student-home-signed-375")
 
+    # Notify turned the events into inbox messages (it consumes them from Kafka).
+    phone.get_by_role("navigation", name="主导航").get_by_role("link", name="消息").click()
+    for _ in range(60):
+        if phone.locator(".message").count():
+            break
+        phone.wait_for_timeout(500)
+        phone.reload()
+    expect(phone.locator(".message").first).to_be_visible()
+    shot(phone, "student-inbox-375")
+    unread = phone.locator(".message.unread")
+    if unread.count():
+        phone.get_by_role("button", name="全部标为已读").click()
+        expect(phone.locator(".message.unread")).to_have_count(0)
+
 
 def test_the_coordinator_sees_the_season_in_charts(
     desktop: Page, stack: Stack, seeded: Seeded

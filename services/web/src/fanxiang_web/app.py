@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fanxiang_common.app import create_service_app
 from fanxiang_web import i18n, ui
-from fanxiang_web.api import auth, city, county, liaison, misc, student, unit
+from fanxiang_web.api import auth, city, county, inbox, liaison, misc, student, unit
 from fanxiang_web.clients import ApiError, ServiceDown
 from fanxiang_web.runtime import WebRuntime
 from fanxiang_web.settings import WebSettings
@@ -32,6 +32,7 @@ ROUTERS = [
     county.router,
     city.router,
     liaison.router,
+    inbox.router,
 ]
 
 # Everything the pages load comes from this site: no CDN, no web fonts, no inline script.

@@ -319,8 +319,15 @@ EN: dict[str, str] = {
     "已上岗": "On post",
     "已结束": "Finished",
     # --- inbox ------------------------------------------------------------------------------
-    "站内消息即将上线": "The inbox is coming",
-    "通知服务的收件箱接口还没有开放。在此之前，审核结果、面试安排和录用通知会通过短信等渠道发送给你，你也可以在首页查看最新状态。": "The notification service's inbox is not open yet. Until then, review results, interviews and offers reach you by SMS and other channels, and the home page shows your latest status.",
+    "{n} 条未读": "{n} unread",
+    "全部标为已读": "Mark all read",
+    "更早的消息": "Older messages",
+    "未读": "Unread",
+    "标为已读": "Mark read",
+    "消息暂时无法加载": "Messages cannot be loaded right now",
+    "通知服务暂时没有响应，请稍后再试。你的报名和录用状态可以在首页查看。": "The notification service is not answering; please try again shortly. Your application and offer status are on the home page.",
+    "这个账户没有站内消息。": "This account has no inbox.",
+    "还没有消息。审核结果、面试安排和录用通知会出现在这里。": "No messages yet. Review results, interviews and offers will appear here.",
     # --- unit -------------------------------------------------------------------------------
     "我的岗位": "My posts",
     "新建岗位": "New post",

@@ -629,12 +629,3 @@ async def sign(
             typed_name=typed_name,
         )
     return ui.redirect("/s/offers", flash="commitment_signed")
-
-
-# --- inbox -----------------------------------------------------------------------------------
-
-
-@router.get("/inbox")
-async def inbox(ctx: ui.Student) -> Response:
-    """notify has no inbox API yet: the page says so rather than showing made-up messages."""
-    return ctx.render("student/inbox.html", messages=None)

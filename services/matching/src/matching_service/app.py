@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from fanxiang_common.app import create_service_app
 from fanxiang_common.runtime import ServiceRuntime
-from matching_service.api import read_model
-from matching_service.events import posts
+from matching_service.api import read_model, rounds
+from matching_service.events import applications, posts
 from matching_service.settings import MatchingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,11 +17,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
-    runtime = ServiceRuntime(settings, migrations=MIGRATIONS, consumers=posts.consumers())
+    runtime = ServiceRuntime(
+        settings, migrations=MIGRATIONS, consumers=[*posts.consumers(), *applications.consumers()]
+    )
     return create_service_app(
         runtime,
         title="Fanxiang matching",
         description="Two-way choice (双向选择) by student-proposing deferred acceptance: "
         "read model from placement's events, rounds, offers.",
-        routers=[read_model.router],
+        routers=[read_model.router, rounds.router],
     )

@@ -1,0 +1,322 @@
+"""Matching rounds over HTTP: preview (dry run), run, review, publish.
+
+Coordinators (团市委) do everything; a county committee reads its county's figures and the
+placements and explanations of its county's students and posts. Every round is checked for
+feasibility and stability by the checker that is independent of the solver; a round that
+fails the check is stored (for investigation) but cannot be published. Publishing writes one
+``OfferMadeV1`` per placed student and one ``RoundPublishedV1`` to the outbox in the same
+transaction that marks the round published; afterwards the round is immutable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from fanxiang_common.auth import Principal, Role, require_roles
+from fanxiang_common.db.outbox import add_event
+from fanxiang_common.errors import Conflict, NotFound, Unprocessable
+from fanxiang_common.events.matching import OfferMadeV1, RoundPublishedV1
+from matching_service.api import computation
+from matching_service.db import applications, rounds
+from matching_service.domain import DEFAULT_SEED, InvalidInstance
+
+router = APIRouter(prefix="/v1/rounds", tags=["rounds"])
+
+Coordinator = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
+Reader = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.COUNTY))]
+
+DEFAULT_ANSWER_DAYS = 7
+MAX_SEED = 2**63 - 1
+
+
+class RoundRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    locality: Literal["any", "home-county"] = Field(
+        default="home-county",
+        description="属地管理: 'home-county' places a student only in posts of their home "
+        "county or 市直 ('city') posts; 'any' lifts the rule",
+    )
+
+
+class RoundRequest(BaseModel):
+    """What a round matches: one season's open posts and live applications, under these rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    season_id: str = Field(min_length=1)
+    rules: RoundRules = Field(default_factory=RoundRules)
+    seed: int = Field(
+        default=DEFAULT_SEED,
+        ge=0,
+        le=MAX_SEED,
+        description="the lottery seed for equal scores (recorded with the round)",
+    )
+    include_undecided: bool = Field(
+        default=False,
+        description="also match applications whose eligibility (属地) is not decided yet",
+    )
+    locality_exceptions: list[str] = Field(
+        default_factory=list,
+        description="student ids the coordinator exempts from 属地管理 (recorded with the round)",
+    )
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept_by: AwareDatetime | None = Field(
+        default=None,
+        description=f"students answer their offers by then (default: {DEFAULT_ANSWER_DAYS} days)",
+    )
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.runtime.pool
+    return pool
+
+
+async def _compute(request: Request, body: RoundRequest) -> computation.Computed:
+    async with _pool(request).acquire() as conn:
+        posts, apps, verdicts = await applications.season_input(
+            conn, body.season_id, include_undecided=body.include_undecided
+        )
+    if not posts:
+        raise Unprocessable(
+            f"season {body.season_id!r} has no open posts in matching's read model",
+            loc=("body", "season_id"),
+        )
+    students = {a["student_id"] for a in apps}
+    for i, sid in enumerate(body.locality_exceptions):
+        if sid not in students:
+            raise Unprocessable(
+                f"{sid!r} has no live application in season {body.season_id!r}",
+                loc=("body", "locality_exceptions", i),
+            )
+    instance, post_facts, student_facts = computation.build_instance(
+        posts,
+        apps,
+        verdicts,
+        locality=body.rules.locality,
+        seed=body.seed,
+        locality_exceptions=set(body.locality_exceptions),
+    )
+    try:
+        return await asyncio.to_thread(computation.compute, instance, post_facts, student_facts)
+    except InvalidInstance as exc:  # the read model broke the contract: say which record
+        raise Unprocessable(f"the season's data is not a valid instance: {exc}") from None
+
+
+def _figures(computed: computation.Computed) -> dict[str, Any]:
+    return computation.summary(computed.result, computed.post_facts)
+
+
+@router.post("/preview", summary="Dry run: what a round would give now (nothing is stored)")
+async def preview(body: RoundRequest, request: Request, _: Coordinator) -> dict[str, Any]:
+    computed = await _compute(request, body)
+    stats = computed.result["stats"]
+    return {
+        "season_id": body.season_id,
+        "locality": body.rules.locality,
+        "seed": body.seed,
+        "input_sha256": stats["input_sha256"],
+        "figures": _figures(computed),
+        "unmatched": computed.result["unmatched"],
+        "checks": computed.checks,
+    }
+
+
+@router.post("", status_code=201, summary="Run a round: solve, check and store it for review")
+async def run_round(body: RoundRequest, request: Request, principal: Coordinator) -> dict[str, Any]:
+    computed = await _compute(request, body)
+    stats = computed.result["stats"]
+    row = {
+        "round_id": f"R-{uuid.uuid4().hex[:12]}",
+        "season_id": body.season_id,
+        "kind": "main",
+        "locality": body.rules.locality,
+        "seed": body.seed,
+        "input_sha256": stats["input_sha256"],
+        "instance": computed.instance,
+        "post_facts": computed.post_facts,
+        "student_facts": computed.student_facts,
+        "result": computed.result,
+        "explanations": computed.explanations,
+        "checks": computed.checks,
+        "created_by": principal.subject,
+    }
+    async with _pool(request).acquire() as conn:
+        await rounds.insert_round(conn, row)
+        stored = await rounds.get_round(conn, row["round_id"])
+    assert stored is not None
+    return _view(stored, principal, explanations=False)
+
+
+@router.get("", summary="Rounds, oldest first")
+async def list_rounds(
+    request: Request, _: Reader, season_id: Annotated[str | None, Query()] = None
+) -> list[dict[str, Any]]:
+    async with _pool(request).acquire() as conn:
+        return await rounds.list_rounds(conn, season_id)
+
+
+@router.get("/{round_id}", summary="A round: figures, placements, checks (county: its county)")
+async def get_round(
+    round_id: str,
+    request: Request,
+    principal: Reader,
+    explanations: Annotated[bool, Query(description="include every student's explanation")] = (
+        False
+    ),
+) -> dict[str, Any]:
+    async with _pool(request).acquire() as conn:
+        row = await rounds.get_round(conn, round_id)
+    if row is None:
+        raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
+    return _view(row, principal, explanations=explanations)
+
+
+@router.get(
+    "/{round_id}/students/{student_id}",
+    summary="One student's placement and why not each higher choice",
+)
+async def student_explanation(
+    round_id: str, student_id: str, request: Request, principal: Reader
+) -> dict[str, Any]:
+    async with _pool(request).acquire() as conn:
+        row = await rounds.get_round(conn, round_id)
+    if row is None:
+        raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
+    facts = row["student_facts"].get(student_id)
+    if facts is None or not _sees_student(principal, row, student_id):
+        raise NotFound(
+            f"round {round_id} has no student {student_id!r}", loc=("path", "student_id")
+        )
+    explanation = row["explanations"].get(student_id, {})
+    return {"round_id": round_id, "student_id": student_id, **facts, **explanation}
+
+
+@router.post("/{round_id}/publish", summary="Publish a round: its offers go out; then immutable")
+async def publish_round(
+    round_id: str, request: Request, principal: Coordinator, body: PublishRequest | None = None
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    accept_by = (body.accept_by if body else None) or now + timedelta(days=DEFAULT_ANSWER_DAYS)
+    if accept_by <= now:
+        raise Unprocessable("accept_by must be in the future", loc=("body", "accept_by"))
+    source = request.app.state.runtime.settings.source
+    async with _pool(request).acquire() as conn, conn.transaction():
+        row = await rounds.get_round(conn, round_id, for_update=True)
+        if row is None:
+            raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
+        if row["status"] == "published":
+            raise Conflict(
+                f"round {round_id} was published at {row['published_at'].isoformat()}",
+                loc=("path", "round_id"),
+                code="already_published",
+            )
+        if row["checks"]["feasibility"] or row["checks"]["blocking_pairs"]:
+            raise Conflict(
+                f"round {round_id} failed its stability check and cannot be published",
+                loc=("path", "round_id"),
+                code="unstable",
+            )
+        await rounds.mark_published(
+            conn, round_id, by=principal.subject, at=now, accept_by=accept_by
+        )
+        result = row["result"]
+        explanations = row["explanations"]
+        for student_id, post_id in result["assignments"].items():
+            await add_event(
+                conn,
+                OfferMadeV1(
+                    student_id=student_id,
+                    post_id=post_id,
+                    round_id=round_id,
+                    accept_by=accept_by,
+                    application_id=row["student_facts"][student_id]["application_id"],
+                    season_id=row["season_id"],
+                    unit_id=row["post_facts"][post_id]["unit_id"],
+                    choice=explanations.get(student_id, {}).get("choice"),
+                ),
+                source=source,
+            )
+        stats = result["stats"]
+        await add_event(
+            conn,
+            RoundPublishedV1(
+                round_id=round_id,
+                season_id=row["season_id"],
+                kind=row["kind"],
+                locality=row["locality"],
+                seed=row["seed"],
+                input_sha256=row["input_sha256"],
+                students=stats["students"],
+                placed=stats["placed"],
+                unmatched=stats["unmatched"],
+                seats=stats["seats"],
+                published_at=now,
+                published_by=principal.subject,
+            ),
+            source=source,
+        )
+        published = await rounds.get_round(conn, round_id)
+    assert published is not None
+    return _view(published, principal, explanations=False)
+
+
+def _sees_student(principal: Principal, row: dict[str, Any], student_id: str) -> bool:
+    if principal.role is Role.COORDINATOR:
+        return True
+    home = row["student_facts"][student_id]["home_county"]
+    post = row["result"]["assignments"].get(student_id)
+    post_county = row["post_facts"][post]["county"] if post else None
+    return principal.county is not None and principal.county in (home, post_county)
+
+
+def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> dict[str, Any]:
+    county = None if principal.role is Role.COORDINATOR else principal.county or ""
+    result = row["result"]
+    visible = [
+        s for s in row["student_facts"] if county is None or _sees_student(principal, row, s)
+    ]
+    shown = set(visible)
+    out: dict[str, Any] = {
+        "round_id": row["round_id"],
+        "season_id": row["season_id"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "locality": row["locality"],
+        "seed": row["seed"],
+        "input_sha256": row["input_sha256"],
+        "created_by": row["created_by"],
+        "created_at": row["created_at"],
+        "published_by": row["published_by"],
+        "published_at": row["published_at"],
+        "accept_by": row["accept_by"],
+        "county": county,
+        "figures": computation.summary(result, row["post_facts"], county=county),
+        "assignments": {s: result["assignments"][s] for s in visible if s in result["assignments"]},
+        "unmatched": [s for s in result["unmatched"] if s in shown],
+        "checks": {
+            "stable": not row["checks"]["blocking_pairs"],
+            "feasible": not row["checks"]["feasibility"],
+            **row["checks"],
+        },
+    }
+    if county is not None:
+        out["locality_exceptions"] = None
+    else:
+        out["locality_exceptions"] = [
+            s["id"] for s in row["instance"]["students"] if s.get("locality_exception")
+        ]
+    if explanations:
+        out["explanations"] = {s: row["explanations"].get(s) for s in visible}
+    return out

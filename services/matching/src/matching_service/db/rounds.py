@@ -1,0 +1,59 @@
+"""SQL for matching's rounds (JSON columns go through the pool's jsonb codec). A published
+round is immutable (a trigger enforces it too)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+_JSON = ("instance", "post_facts", "student_facts", "result", "explanations", "checks")
+
+
+async def insert_round(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO round (round_id, season_id, kind, locality, seed, input_sha256, instance,
+                              post_facts, student_facts, result, explanations, checks,
+                              created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+        row["round_id"],
+        row["season_id"],
+        row["kind"],
+        row["locality"],
+        row["seed"],
+        row["input_sha256"],
+        *(row[k] for k in _JSON),
+        row["created_by"],
+    )
+
+
+async def get_round(
+    conn: asyncpg.Connection, round_id: str, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    sql = "SELECT * FROM round WHERE round_id = $1" + (" FOR UPDATE" if for_update else "")
+    row = await conn.fetchrow(sql, round_id)
+    return dict(row) if row else None
+
+
+async def list_rounds(conn: asyncpg.Connection, season_id: str | None) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT round_id, season_id, kind, locality, seed, input_sha256, status, created_by,
+                  created_at, published_by, published_at, accept_by
+           FROM round WHERE $1::text IS NULL OR season_id = $1 ORDER BY created_at, round_id""",
+        season_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def mark_published(
+    conn: asyncpg.Connection, round_id: str, *, by: str, at: datetime, accept_by: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE round SET status = 'published', published_by = $2, published_at = $3,"
+        " accept_by = $4 WHERE round_id = $1 AND status = 'run'",
+        round_id,
+        by,
+        at,
+        accept_by,
+    )

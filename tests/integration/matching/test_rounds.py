@@ -1,0 +1,323 @@
+"""Matching's rounds over real Kafka and PostgreSQL: placement's post and application events
+in → read model → preview → run (checked for stability) → publish → exactly one OfferMadeV1
+per placed student on matching.assignments.v1, and one round event on matching.rounds.v1."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from fanxiang_common.auth import Role
+from fanxiang_common.db.pool import connect
+from fanxiang_common.events import Envelope, EventData, new_event
+from fanxiang_common.events.placement import (
+    ApplicantRefusedV1,
+    ApplicationChangedV1,
+    ApplicationSubmittedV1,
+    ApplicationWithdrawnV1,
+    EligibilityDecidedV1,
+    InterviewScoredV1,
+    PostPublishedV1,
+)
+from fanxiang_local.testing import SettingsFactory, bearer, eventually, serve_in_process
+from matching_service.app import create_app
+from matching_service.settings import MatchingSettings
+
+pytestmark = pytest.mark.integration
+
+COORDINATOR = bearer(Role.COORDINATOR, subject="coordinator-1")
+COUNTY_B = bearer(Role.COUNTY, subject="county-b", county="140303")
+STUDENT = bearer(Role.STUDENT, subject="S1")
+SEASON = "2026-summer"
+A, B = "140302", "140303"
+
+
+def post(post_id: str, county: str, capacity: int, unit: str, category: str) -> PostPublishedV1:
+    return PostPublishedV1(
+        post_id=post_id,
+        unit_id=unit,
+        season_id=SEASON,
+        title=f"岗位 {post_id}",
+        category=category,
+        county=county,
+        capacity=capacity,
+    )
+
+
+def submitted(n: int, home: str, choices: list[str]) -> ApplicationSubmittedV1:
+    return ApplicationSubmittedV1(
+        application_id=f"A{n}",
+        student_id=f"S{n}",
+        season_id=SEASON,
+        home_county=home,
+        choices=choices,
+    )
+
+
+def eligible(n: int, ok: bool = True) -> EligibilityDecidedV1:
+    return EligibilityDecidedV1(
+        application_id=f"A{n}", student_id=f"S{n}", season_id=SEASON, eligible=ok, decided_by="c"
+    )
+
+
+def scored(n: int, post_id: str, unit: str, overall: float) -> InterviewScoredV1:
+    return InterviewScoredV1(
+        application_id=f"A{n}", student_id=f"S{n}", post_id=post_id, unit_id=unit, overall=overall
+    )
+
+
+POSTS = [
+    post("P1", A, 1, "U1", "政务实践"),
+    post("P2", A, 1, "U2", "教育帮扶"),
+    post("P3", "city", 1, "U3", "政务实践"),
+    post("P4", B, 1, "U4", "教育帮扶"),
+]
+# Per application, in order (sequence = position + 1).
+APPLICATIONS: dict[str, list[EventData]] = {
+    "A1": [submitted(1, A, ["P1", "P3"]), eligible(1), scored(1, "P1", "U1", 90.0)],
+    "A2": [
+        submitted(2, A, ["P2"]),
+        ApplicationChangedV1(
+            application_id="A2", student_id="S2", season_id=SEASON, choices=["P1", "P2"]
+        ),
+        eligible(2),
+        scored(2, "P1", "U1", 95.0),
+    ],
+    # P1 (another county) is barred by 属地管理; P1 did not score S3 either.
+    "A3": [submitted(3, B, ["P1", "P4"]), eligible(3)],
+    "A4": [
+        submitted(4, A, ["P2"]),
+        eligible(4),
+        ApplicantRefusedV1(
+            application_id="A4", student_id="S4", post_id="P2", unit_id="U2", reason="专业不符"
+        ),
+    ],
+    "A5": [
+        submitted(5, A, ["P2"]),
+        eligible(5),
+        ApplicationWithdrawnV1(application_id="A5", student_id="S5", season_id=SEASON),
+    ],
+    "A6": [submitted(6, B, ["P4"]), eligible(6, ok=False)],
+}
+EXPECTED = {"S1": "P3", "S2": "P1", "S3": "P4"}
+
+
+async def send(settings: MatchingSettings, topic: str, items: list[tuple[str, Envelope]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for key, envelope in items:
+            await producer.send_and_wait(
+                settings.topic(topic), envelope.to_bytes(), key=key.encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def read_topic(settings: MatchingSettings, topic: str, *, want: int) -> list[Envelope]:
+    """Everything on ``topic`` once ``want`` events arrived, plus a quiet spell (to see extras)."""
+    consumer = AIOKafkaConsumer(
+        settings.topic(topic),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
+    await consumer.start()
+    out: list[Envelope] = []
+    try:
+        deadline = time.monotonic() + 45
+        quiet_until: float | None = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            out += [Envelope.model_validate_json(r.value) for rs in batch.values() for r in rs]
+            if len(out) >= want:
+                quiet_until = quiet_until or time.monotonic() + 3
+                if time.monotonic() >= quiet_until:
+                    break
+    finally:
+        await consumer.stop()
+    return out
+
+
+async def fetch(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    conn = await connect(dsn)
+    try:
+        return [dict(r) for r in await conn.fetch(sql, *args)]
+    finally:
+        await conn.close()
+
+
+async def test_events_in_round_published_offers_out_once(
+    service_settings: SettingsFactory,
+) -> None:
+    settings = service_settings(MatchingSettings)
+    app = create_app(settings)
+    [applications_consumer] = [
+        c for c in app.state.runtime.consumers if c.group == "matching.read-model-applications"
+    ]
+    async with serve_in_process(app) as m:
+        await send(
+            settings,
+            "placement.posts.v1",
+            [(p.post_id, new_event(p, source="/tests", sequence=1)) for p in POSTS],
+        )
+        items = [
+            (app_id, new_event(e, source="/tests", sequence=i + 1))
+            for app_id, events in APPLICATIONS.items()
+            for i, e in enumerate(events)
+        ]
+        # A late, stale copy of A2's change (older sequence, new event id) must not win.
+        stale = ApplicationChangedV1(
+            application_id="A2", student_id="S2", season_id=SEASON, choices=["P2"]
+        )
+        items.append(("A2", new_event(stale, source="/tests", sequence=2)))
+        # A replayed event (same id) is applied once.
+        items.append(items[0])
+        await send(settings, "placement.applications.v1", items)
+
+        async def all_applied() -> bool:
+            stats = applications_consumer.stats
+            return stats.processed + stats.duplicates >= len(items)
+
+        await eventually(all_applied, within=60, what="the application events applied")
+
+        async def posts_in() -> bool:
+            rows = await fetch(settings.database_url, "SELECT post_id FROM post")
+            return len(rows) == len(POSTS)
+
+        await eventually(posts_in, what="the posts in the read model")
+        [a2] = await fetch(
+            settings.database_url, "SELECT * FROM application WHERE application_id = 'A2'"
+        )
+        assert a2["choices"] == ["P1", "P2"] and a2["sequence"] == 3 and a2["eligible"]
+        read = await m.get("/v1/read-model/applications/A4", headers=COORDINATOR)
+        assert read.status_code == 200, read.text
+        assert read.json()["posts"] == [{"post_id": "P2", "score": None, "refused": True}]
+
+        # --- bad input: which field and why ---
+        bad = await m.post(
+            "/v1/rounds/preview",
+            json={"season_id": SEASON, "rules": {"locality": "anywhere"}},
+            headers=COORDINATOR,
+        )
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", "rules", "locality"]
+        no_posts = await m.post(
+            "/v1/rounds/preview", json={"season_id": "1999-summer"}, headers=COORDINATOR
+        )
+        assert no_posts.status_code == 422
+        assert no_posts.json()["detail"][0]["loc"] == ["body", "season_id"]
+        unknown = await m.post(
+            "/v1/rounds/preview",
+            json={"season_id": SEASON, "locality_exceptions": ["S1", "S99"]},
+            headers=COORDINATOR,
+        )
+        assert unknown.status_code == 422
+        assert unknown.json()["detail"][0]["loc"] == ["body", "locality_exceptions", 1]
+        huge_seed = await m.post(
+            "/v1/rounds/preview", json={"season_id": SEASON, "seed": 2**64}, headers=COORDINATOR
+        )
+        assert huge_seed.status_code == 422
+        assert huge_seed.json()["detail"][0]["loc"] == ["body", "seed"]
+        forbidden = await m.post("/v1/rounds/preview", json={"season_id": SEASON}, headers=STUDENT)
+        assert forbidden.status_code == 403
+        county_run = await m.post("/v1/rounds", json={"season_id": SEASON}, headers=COUNTY_B)
+        assert county_run.status_code == 403
+
+        # --- preview: a dry run stores nothing ---
+        request = {"season_id": SEASON, "rules": {"locality": "home-county"}, "seed": 7}
+        preview = await m.post("/v1/rounds/preview", json=request, headers=COORDINATOR)
+        assert preview.status_code == 200, preview.text
+        figures = preview.json()["figures"]
+        assert (figures["students"], figures["placed"], figures["seats"]) == (4, 3, 4)
+        assert preview.json()["unmatched"] == ["S4"]
+        assert figures["fill"]["county"][A] == {
+            "posts": 2,
+            "seats": 2,
+            "placed": 1,
+            "fill_rate": 0.5,
+        }
+        assert figures["fill"]["category"]["政务实践"]["placed"] == 2
+        assert figures["fill"]["unit"]["U2"]["placed"] == 0
+        assert await fetch(settings.database_url, "SELECT 1 FROM round") == []
+
+        # --- run: stored with its input hash, seed and result, checked for stability ---
+        run = await m.post("/v1/rounds", json=request, headers=COORDINATOR)
+        assert run.status_code == 201, run.text
+        body = run.json()
+        round_id = body["round_id"]
+        assert body["status"] == "run" and body["seed"] == 7
+        assert body["input_sha256"] == preview.json()["input_sha256"]
+        assert body["assignments"] == EXPECTED
+        assert body["checks"]["stable"] and body["checks"]["feasible"]
+
+        full = await m.get(
+            f"/v1/rounds/{round_id}", params={"explanations": "true"}, headers=COORDINATOR
+        )
+        assert full.status_code == 200
+        why_s1 = full.json()["explanations"]["S1"]
+        assert why_s1["post"] == "P3" and why_s1["choice"] == 2
+        [p1] = why_s1["not_placed_higher"]
+        assert (p1["post"], p1["reason"], p1["cutoff_score"], p1["your_score"]) == (
+            "P1",
+            "full",
+            95.0,
+            90.0,
+        )
+        s3 = await m.get(f"/v1/rounds/{round_id}/students/S3", headers=COUNTY_B)
+        assert s3.status_code == 200, s3.text
+        assert s3.json()["not_placed_higher"] == [{"post": "P1", "reason": "outside_home_county"}]
+        # The county committee of B sees its county only.
+        county_view = (await m.get(f"/v1/rounds/{round_id}", headers=COUNTY_B)).json()
+        assert county_view["assignments"] == {"S3": "P4"}
+        assert list(county_view["figures"]["fill"]["county"]) == [B]
+        hidden = await m.get(f"/v1/rounds/{round_id}/students/S1", headers=COUNTY_B)
+        assert hidden.status_code == 404
+        missing = await m.get("/v1/rounds/R-nope", headers=COORDINATOR)
+        assert missing.status_code == 404
+
+        # --- publish: once; the offers and the round event leave through the outbox ---
+        past = await m.post(
+            f"/v1/rounds/{round_id}/publish",
+            json={"accept_by": "2020-07-01T12:00:00+08:00"},
+            headers=COORDINATOR,
+        )
+        assert past.status_code == 422
+        assert past.json()["detail"][0]["loc"] == ["body", "accept_by"]
+        by_county = await m.post(f"/v1/rounds/{round_id}/publish", headers=COUNTY_B)
+        assert by_county.status_code == 403
+        published = await m.post(
+            f"/v1/rounds/{round_id}/publish",
+            json={"accept_by": "2099-07-01T12:00:00+08:00"},
+            headers=COORDINATOR,
+        )
+        assert published.status_code == 200, published.text
+        assert published.json()["status"] == "published"
+        again = await m.post(f"/v1/rounds/{round_id}/publish", headers=COORDINATOR)
+        assert again.status_code == 409
+        assert again.json()["detail"][0]["type"] == "already_published"
+
+        offers = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED))
+        assert sorted((o.data["student_id"], o.data["post_id"]) for o in offers) == sorted(
+            EXPECTED.items()
+        )
+        assert {o.type for o in offers} == {"matching.offer.made.v1"}
+        assert {o.data["round_id"] for o in offers} == {round_id}
+        by_student = {o.data["student_id"]: o.data for o in offers}
+        assert by_student["S1"]["application_id"] == "A1" and by_student["S1"]["choice"] == 2
+        assert by_student["S2"]["unit_id"] == "U1"
+        [finished] = await read_topic(settings, "matching.rounds.v1", want=1)
+        assert finished.type == "matching.round.finished.v1"
+        assert finished.subject == round_id
+        assert (finished.data["placed"], finished.data["unmatched"]) == (3, 1)
+
+    # Immutable in the database too.
+    conn = await connect(settings.database_url)
+    try:
+        with pytest.raises(Exception, match="immutable"):
+            await conn.execute("UPDATE round SET seed = 1 WHERE round_id = $1", round_id)
+    finally:
+        await conn.close()

@@ -207,3 +207,40 @@ async def test_the_home_county_decides_eligibility_and_units_interview(world: Wo
     scored = [e for e in events if e["type"].endswith("interview-scored.v1")][-1]
     assert scored["data"]["overall"] == 75.0 and scored["data"]["unit_id"] == unit_id
     assert student_id
+
+
+async def test_the_development_zone_reviews_its_own_students(world: World) -> None:
+    await world.season()
+    unit_id, _ = await world.unit(county="city", township=None, name="市图书馆")
+    post_id = await world.published_post(unit_id, county="city", township=None)
+    zone = await world.county("140311400")
+    district = await world.county("140311")
+    c = world.client
+    ids = {}
+    for township in ("140311400", "140311100"):
+        _, student = await world.student(home_county="140311", township=township)
+        r = await c.post(
+            "/v1/applications",
+            headers=student,
+            json={"season_id": "2026-summer", "choices": [post_id]},
+        )
+        ids[township] = r.json()["application_id"]
+
+    async def queue(headers: dict[str, str]) -> list[str]:
+        r = await c.get("/v1/applications", headers=headers)
+        return [a["application_id"] for a in r.json()["items"]]
+
+    assert await queue(zone) == [ids["140311400"]]
+    assert await queue(district) == [ids["140311100"]]
+    r = await c.post(
+        f"/v1/applications/{ids['140311400']}/eligibility",
+        headers=district,
+        json={"eligible": True},
+    )
+    assert r.status_code == 404
+    r = await c.post(
+        f"/v1/applications/{ids['140311400']}/eligibility", headers=zone, json={"eligible": True}
+    )
+    assert r.json()["status"] == "eligible"
+    students = (await c.get("/v1/students", headers=zone)).json()["items"]
+    assert [s["home_township"] for s in students] == ["140311400"]

@@ -112,6 +112,7 @@ class World:
         name: str = "李明",
         consent: bool = True,
         city: str = "太原",
+        township: str | None = None,
     ) -> tuple[str, dict[str, str]]:
         phone = new_phone()
         headers = await self.login(phone)
@@ -127,6 +128,7 @@ class World:
                 "major": "汉语言文学",
                 "home_county": home_county,
                 "political_status": "共青团员",
+                **({"home_township": township} if township else {}),
             },
         )
         assert r.status_code == 200, r.text

@@ -170,11 +170,9 @@ async def list_units(
     unit_type: Annotated[UnitType | None, Query()] = None,
 ) -> Page[UnitOut]:
     """Coordinator: all; county committee: its county; a unit: itself."""
-    unit_id = None
+    unit_id = org = None
     if principal.role is Role.COUNTY:
-        if county is not None and county != principal.county:
-            raise Forbidden("a county committee lists its own county", loc=("query", "county"))
-        county = principal.county
+        org = principal.county  # its own units; a county filter narrows within them
     elif principal.role is Role.UNIT:
         unit_id = principal.unit_id
     elif principal.role is not Role.COORDINATOR:
@@ -187,6 +185,7 @@ async def list_units(
             unit_id=unit_id,
             limit=paging.limit,
             offset=paging.offset,
+            org=org,
         )
     return Page[UnitOut](
         items=[_out(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset

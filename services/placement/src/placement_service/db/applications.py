@@ -6,7 +6,9 @@ from typing import Any
 
 import asyncpg
 
+from placement_service.db.scope import managed_by
 from placement_service.db.seasons import FIELDS as SEASON_FIELDS
+from placement_service.domain.geography import default_geography
 from placement_service.domain.seasons import Season
 
 _COLUMNS = (
@@ -157,11 +159,12 @@ async def list_(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
+    scope = managed_by("a.home_county", "a.home_township", "$3", "$8")
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM application a
             WHERE ($1::text IS NULL OR a.student_id = $1)
               AND ($2::text IS NULL OR a.season_id = $2)
-              AND ($3::text IS NULL OR a.home_county = $3 OR a.home_township = $3)
+              AND ($3::text IS NULL OR {scope})
               AND ($4::text IS NULL OR a.status = $4)
               AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM application_choice c
                    WHERE c.application_id = a.application_id AND c.post_id = $5))
@@ -173,10 +176,21 @@ async def list_(
         post_id,
         limit,
         offset,
+        sorted(default_geography().zones),
     )
     items = [dict(r) for r in rows]
+    ranked = await conn.fetch(
+        """SELECT c.application_id, c.rank, c.post_id, p.title, p.county, p.unit_id,
+                  p.status AS post_status
+           FROM application_choice c JOIN post p ON p.post_id = c.post_id
+           WHERE c.application_id = ANY($1::text[]) ORDER BY c.application_id, c.rank""",
+        [i["application_id"] for i in items],
+    )
+    by_application: dict[str, list[dict[str, Any]]] = {}
+    for r in ranked:
+        by_application.setdefault(r["application_id"], []).append(dict(r))
     for item in items:
-        item["choices"] = await choices(conn, item["application_id"])
+        item["choices"] = by_application.get(item["application_id"], [])
     return items, (rows[0]["total"] if rows else 0)
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 import asyncpg
 
+from placement_service.db.scope import managed_by
+from placement_service.domain.geography import default_geography
+
 _COLUMNS = (
     "pl.placement_id, pl.application_id, pl.student_id, pl.post_id, pl.unit_id, pl.season_id,"
     " pl.round_id, pl.accept_by, pl.status, pl.offered_at, pl.decided_at, pl.decline_reason,"
@@ -126,12 +129,12 @@ async def list_(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
+    home = managed_by("s.home_county", "s.home_township", "$3", "$9")
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM {_FROM}
             WHERE ($1::text IS NULL OR pl.student_id = $1)
               AND ($2::text IS NULL OR pl.unit_id = $2)
-              AND ($3::text IS NULL OR p.managing_org = $3 OR s.home_county = $3
-                   OR s.home_township = $3)
+              AND ($3::text IS NULL OR p.managing_org = $3 OR {home})
               AND ($4::text IS NULL OR pl.post_id = $4)
               AND ($5::text IS NULL OR pl.season_id = $5)
               AND ($6::text IS NULL OR pl.status = $6)
@@ -144,6 +147,7 @@ async def list_(
         status,
         limit,
         offset,
+        sorted(default_geography().zones),
     )
     return [dict(r) for r in rows], (rows[0]["total"] if rows else 0)
 

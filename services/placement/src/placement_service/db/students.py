@@ -6,6 +6,9 @@ from typing import Any
 
 import asyncpg
 
+from placement_service.db.scope import managed_by
+from placement_service.domain.geography import default_geography
+
 PROFILE = (
     "name",
     "email",
@@ -56,9 +59,10 @@ async def list_(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
+    scope = managed_by("home_county", "home_township", "$1", "$6")
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM student
-            WHERE ($1::text IS NULL OR home_county = $1 OR home_township = $1)
+            WHERE ($1::text IS NULL OR {scope})
               AND ($2::text IS NULL OR university_city = $2)
               AND ($3::text IS NULL OR university = $3)
             ORDER BY created_at, student_id LIMIT $4 OFFSET $5""",
@@ -67,6 +71,7 @@ async def list_(
         university,
         limit,
         offset,
+        sorted(default_geography().zones),
     )
     return [dict(r) for r in rows], (rows[0]["total"] if rows else 0)
 

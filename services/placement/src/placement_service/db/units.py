@@ -6,6 +6,9 @@ from typing import Any
 
 import asyncpg
 
+from placement_service.db.scope import managed_by
+from placement_service.domain.geography import default_geography
+
 _COLUMNS = (
     "unit_id, name, unit_type, county, township, address, contact_name, contact_phone,"
     " contact_email, created_at"
@@ -44,16 +47,21 @@ async def list_(
     unit_id: str | None,
     limit: int,
     offset: int,
+    org: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """``county`` filters by place; ``org`` keeps the units a committee manages."""
+    scope = managed_by("county", "township", "$6", "$7")
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM unit
             WHERE ($1::text IS NULL OR county = $1) AND ($2::text IS NULL OR unit_type = $2)
-              AND ($3::text IS NULL OR unit_id = $3)
+              AND ($3::text IS NULL OR unit_id = $3) AND ($6::text IS NULL OR {scope})
             ORDER BY created_at, unit_id LIMIT $4 OFFSET $5""",
         county,
         unit_type,
         unit_id,
         limit,
         offset,
+        org,
+        sorted(default_geography().zones),
     )
     return [dict(r) for r in rows], (rows[0]["total"] if rows else 0)

@@ -129,3 +129,5 @@ async def test_the_openapi_document_is_served(world: World) -> None:
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/v1/posts/{post_id}/approve" in paths and "/v1/applications" in paths
+    asyncapi = (await world.client.get("/asyncapi.json")).json()
+    assert "placement.applications.v1" in str(asyncapi["channels"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.integration.placement.world import World, post_body, topic_events
@@ -178,3 +180,15 @@ async def test_a_unit_cannot_submit_outside_the_posts_window(world: World) -> No
     assert r.status_code == 409
     assert r.json()["detail"][0]["type"] == "window_closed"
     assert "closed at 2020-02-01" in r.json()["detail"][0]["msg"]
+
+
+async def test_concurrent_twins_with_one_idempotency_key_create_one_post(world: World) -> None:
+    await world.season()
+    _, unit = await world.unit()
+    headers = {**unit, "Idempotency-Key": "twin"}
+    responses = await asyncio.gather(
+        *(world.client.post("/v1/posts", json=post_body(), headers=headers) for _ in range(5))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["post_id"] for r in responses}) == 1
+    assert (await world.client.get("/v1/posts", headers=unit)).json()["total"] == 1

@@ -123,7 +123,7 @@ async def test_a_retried_request_with_the_same_idempotency_key_creates_one_post(
 async def test_an_event_delivered_twice_is_applied_once(service_settings: SettingsFactory) -> None:
     matching = service_settings(MatchingSettings)
     app = create_matching(matching)
-    [consumer] = app.state.runtime.consumers
+    [consumer] = [c for c in app.state.runtime.consumers if c.topic == "placement.posts.v1"]
     envelope = new_event(
         PostPublishedV1(post_id="P-dup", **{k: v for k, v in POST.items()}),
         source="/tests",

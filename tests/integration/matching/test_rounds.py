@@ -279,6 +279,45 @@ async def test_events_in_round_published_offers_out_once(
         missing = await m.get("/v1/rounds/R-nope", headers=COORDINATOR)
         assert missing.status_code == 404
 
+        # --- overrides (on a second run of the same input): audited, re-checked ---
+        second = await m.post("/v1/rounds", json=request, headers=COORDINATOR)
+        assert second.status_code == 201
+        second_id = second.json()["round_id"]
+        assert second.json()["assignments"] == EXPECTED  # same input, same seed, same round
+        full_post = await m.post(
+            f"/v1/rounds/{second_id}/overrides",
+            json={"student_id": "S1", "post_id": "P1", "reason": "单位要求"},
+            headers=COORDINATOR,
+        )
+        assert full_post.status_code == 422  # P1 is full: infeasible, refused
+        assert full_post.json()["detail"][0]["loc"] == ["body", "post_id"]
+        not_chosen = await m.post(
+            f"/v1/rounds/{second_id}/overrides",
+            json={"student_id": "S3", "post_id": "P2", "reason": "x"},
+            headers=COORDINATOR,
+        )
+        assert not_chosen.status_code == 422
+        unplace = await m.post(
+            f"/v1/rounds/{second_id}/overrides",
+            json={"student_id": "S3", "post_id": None, "reason": "学生申请放弃本轮"},
+            headers=COORDINATOR,
+        )
+        assert unplace.status_code == 200, unplace.text
+        audit = unplace.json()["override"]
+        assert (audit["from_post"], audit["to_post"], audit["by"]) == ("P4", None, "coordinator-1")
+        assert audit["blocking_pairs"] == [
+            {"student": "S3", "post": "P4", "reason": audit["blocking_pairs"][0]["reason"]}
+        ]
+        after = unplace.json()["round"]
+        assert after["assignments"] == {"S1": "P3", "S2": "P1"}
+        assert not after["checks"]["stable_now"] and after["checks"]["stable"]
+        county_override = await m.post(
+            f"/v1/rounds/{second_id}/overrides",
+            json={"student_id": "S3", "post_id": "P4", "reason": "x"},
+            headers=COUNTY_B,
+        )
+        assert county_override.status_code == 403
+
         # --- publish: once; the offers and the round event leave through the outbox ---
         past = await m.post(
             f"/v1/rounds/{round_id}/publish",
@@ -299,6 +338,16 @@ async def test_events_in_round_published_offers_out_once(
         again = await m.post(f"/v1/rounds/{round_id}/publish", headers=COORDINATOR)
         assert again.status_code == 409
         assert again.json()["detail"][0]["type"] == "already_published"
+
+        frozen = await m.post(
+            f"/v1/rounds/{round_id}/overrides",
+            json={"student_id": "S3", "post_id": None, "reason": "x"},
+            headers=COORDINATOR,
+        )
+        assert frozen.status_code == 409
+        other = await m.post(f"/v1/rounds/{second_id}/publish", headers=COORDINATOR)
+        assert other.status_code == 409
+        assert other.json()["detail"][0]["type"] == "season_already_published"
 
         offers = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED))
         assert sorted((o.data["student_id"], o.data["post_id"]) for o in offers) == sorted(

@@ -22,6 +22,7 @@ from matching_service.domain import (
     check_matching,
     check_stability,
     explain,
+    matching_from_dict,
     parse_instance,
     result_document,
     solve,
@@ -203,3 +204,29 @@ def summary(
         }
     figures["fill"] = fill(post_facts, assignments, county=county)
     return figures
+
+
+@dataclass(frozen=True)
+class Overridden:
+    result: dict[str, Any]
+    explanations: dict[str, Any] | None  # None: the matching is no longer stable
+    problems: list[str]  # feasibility: the override is refused when any
+    blocking_pairs: list[dict[str, str]]
+
+
+def override(instance: dict[str, Any], assignments: dict[str, str]) -> Overridden:
+    """Re-check a round's placements after a coordinator's change (feasibility, stability)."""
+    parsed = parse_instance(instance)
+    matching = matching_from_dict(parsed, assignments)
+    problems = check_matching(parsed, matching)
+    blocking = [
+        {"student": b.student, "post": b.post, "reason": b.reason}
+        for b in check_stability(parsed, matching)
+    ]
+    explanations = explain(parsed, matching) if not blocking and not problems else None
+    return Overridden(
+        result=result_document(parsed, matching),
+        explanations=explanations,
+        problems=problems,
+        blocking_pairs=blocking,
+    )

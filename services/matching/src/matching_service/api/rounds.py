@@ -228,11 +228,26 @@ async def publish_round(
                 loc=("path", "round_id"),
                 code="unstable",
             )
-        await rounds.mark_published(
-            conn, round_id, by=principal.subject, at=now, accept_by=accept_by
-        )
+        other = await rounds.published_round_of(conn, row["season_id"], row["kind"])
+        if other is not None:
+            raise Conflict(
+                f"season {row['season_id']} already has a published {row['kind']} round: {other}",
+                loc=("path", "round_id"),
+                code="season_already_published",
+            )
+        try:
+            async with conn.transaction():
+                await rounds.mark_published(
+                    conn, round_id, by=principal.subject, at=now, accept_by=accept_by
+                )
+        except asyncpg.UniqueViolationError:
+            raise Conflict(
+                f"season {row['season_id']} already has a published {row['kind']} round",
+                loc=("path", "round_id"),
+                code="season_already_published",
+            ) from None
         result = row["result"]
-        explanations = row["explanations"]
+        choices = {st["id"]: st["choices"] for st in row["instance"]["students"]}
         for student_id, post_id in result["assignments"].items():
             await add_event(
                 conn,
@@ -244,7 +259,7 @@ async def publish_round(
                     application_id=row["student_facts"][student_id]["application_id"],
                     season_id=row["season_id"],
                     unit_id=row["post_facts"][post_id]["unit_id"],
-                    choice=explanations.get(student_id, {}).get("choice"),
+                    choice=choices[student_id].index(post_id) + 1,
                 ),
                 source=source,
             )
@@ -270,6 +285,75 @@ async def publish_round(
         published = await rounds.get_round(conn, round_id)
     assert published is not None
     return _view(published, principal, explanations=False)
+
+
+class OverrideRequest(BaseModel):
+    """Move one student of an unpublished round to another of their choices, or unplace them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    student_id: str = Field(min_length=1)
+    post_id: str | None = Field(description="one of the student's choices, or null to unplace")
+    reason: str = Field(min_length=1, max_length=2000, description="recorded in the audit")
+
+
+@router.post(
+    "/{round_id}/overrides",
+    summary="Override a placement before publishing (audited; re-checked for stability)",
+)
+async def override_round(
+    round_id: str, body: OverrideRequest, request: Request, principal: Coordinator
+) -> dict[str, Any]:
+    """The change is refused (422) when it breaks feasibility: a post the student did not
+    choose, one that may not take them (属地管理, 不录用, not ranked) or one already full. It
+    is accepted when it only breaks stability, and the blocking pairs it leaves are reported
+    and recorded with the override."""
+    async with _pool(request).acquire() as conn, conn.transaction():
+        row = await rounds.get_round(conn, round_id, for_update=True)
+        if row is None:
+            raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
+        if row["status"] == "published":
+            raise Conflict(
+                f"round {round_id} is published and cannot change",
+                loc=("path", "round_id"),
+                code="already_published",
+            )
+        if body.student_id not in row["student_facts"]:
+            raise Unprocessable(
+                f"round {round_id} has no student {body.student_id!r}",
+                loc=("body", "student_id"),
+            )
+        if body.post_id is not None and body.post_id not in row["post_facts"]:
+            raise Unprocessable(
+                f"round {round_id} has no post {body.post_id!r}", loc=("body", "post_id")
+            )
+        assignments = dict(row["result"]["assignments"])
+        before = assignments.pop(body.student_id, None)
+        if body.post_id is not None:
+            assignments[body.student_id] = body.post_id
+        checked = await asyncio.to_thread(computation.override, row["instance"], assignments)
+        if checked.problems:
+            raise Unprocessable("; ".join(checked.problems), loc=("body", "post_id"))
+        result = checked.result
+        result["stats"]["proposals"] = row["result"]["stats"]["proposals"]
+        entry = {
+            "student_id": body.student_id,
+            "from_post": before,
+            "to_post": body.post_id,
+            "reason": body.reason,
+            "by": principal.subject,
+            "at": datetime.now(UTC).isoformat(),
+            "blocking_pairs": checked.blocking_pairs,
+        }
+        explanations = (
+            checked.explanations if checked.explanations is not None else row["explanations"]
+        )
+        await rounds.apply_override(
+            conn, round_id, result=result, explanations=explanations, override=entry
+        )
+        updated = await rounds.get_round(conn, round_id)
+    assert updated is not None
+    return {"override": entry, "round": _view(updated, principal, explanations=False)}
 
 
 def _sees_student(principal: Principal, row: dict[str, Any], student_id: str) -> bool:
@@ -311,6 +395,15 @@ def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> d
             **row["checks"],
         },
     }
+    overrides = row.get("overrides") or []
+    if county is None:
+        out["overrides"] = overrides
+        # The solver's round is stable; after overrides, the last re-check tells.
+        out["checks"]["stable_now"] = (
+            not overrides[-1]["blocking_pairs"] if overrides else out["checks"]["stable"]
+        )
+    else:
+        out["overrides"] = [o for o in overrides if o["student_id"] in shown]
     if county is not None:
         out["locality_exceptions"] = None
     else:

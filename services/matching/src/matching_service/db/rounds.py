@@ -57,3 +57,31 @@ async def mark_published(
         at,
         accept_by,
     )
+
+
+async def apply_override(
+    conn: asyncpg.Connection,
+    round_id: str,
+    *,
+    result: dict[str, Any],
+    explanations: dict[str, Any],
+    override: dict[str, Any],
+) -> None:
+    await conn.execute(
+        "UPDATE round SET result = $2, explanations = $3, overrides = overrides || $4"
+        " WHERE round_id = $1 AND status = 'run'",
+        round_id,
+        result,
+        explanations,
+        [override],
+    )
+
+
+async def published_round_of(conn: asyncpg.Connection, season_id: str, kind: str) -> str | None:
+    """The season's published round of this kind, if any (one main round per season)."""
+    value: str | None = await conn.fetchval(
+        "SELECT round_id FROM round WHERE season_id = $1 AND kind = $2 AND status = 'published'",
+        season_id,
+        kind,
+    )
+    return value

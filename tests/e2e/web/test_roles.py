@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -186,3 +187,38 @@ def test_english_on_a_phone_and_inline_errors_at_sign_in(
     watch.allow("/no/such/page")
     phone.goto(stack.web + "/no/such/page")
     expect(phone.get_by_role("heading", name="页面不存在")).to_be_visible()
+
+
+def test_a_unit_imports_posts_from_a_spreadsheet(
+    desktop: Page, stack: Stack, seeded: Seeded, tmp_path: Path
+) -> None:
+    header = "岗位名称*,岗位类别*,县区代码*,乡镇街道代码,招募人数*,岗位职责"
+    bad = tmp_path / "posts-bad.csv"
+    bad.write_text(
+        f"{header}\n矿区图书馆古籍整理,公益服务,140303,140303004,2,整理古籍\n"
+        "讲解员,不存在的类别,140303,,0,讲解\n",
+        encoding="utf-8",
+    )
+    good = tmp_path / "posts.csv"
+    good.write_text(
+        f"{header}\n古籍整理助理,公益服务,140303,140303004,2,整理古籍\n"
+        "阅读推广助理,公益服务,140303,140303004,1,组织读书会\n",
+        encoding="utf-8",
+    )
+    page = desktop
+    sign_in(page, stack.web, seeded.unit_phones[4], start="/u/import")  # 矿区图书馆
+    expect(page.get_by_role("heading", level=1)).to_have_text("批量导入岗位")
+
+    page.get_by_label("文件（.xlsx 或 .csv，最大 5 MB）").set_input_files(bad)
+    page.get_by_role("button", name="检查并导入").click()
+    expect(page.locator("#problems-h")).to_contain_text("没有导入任何岗位")
+    rows = page.locator("table.data tbody tr")
+    expect(rows.first).to_contain_text("3")  # the spreadsheet's own row number
+    shot(page, "unit-import-problems-1280")
+
+    page.get_by_label("文件（.xlsx 或 .csv，最大 5 MB）").set_input_files(good)
+    page.get_by_role("button", name="检查并导入").click()
+    expect(page.get_by_role("status")).to_contain_text("已导入 2 个岗位")
+    page.get_by_role("link", name="查看我的岗位").click()
+    for title in ("古籍整理助理", "阅读推广助理"):
+        expect(page.get_by_role("row", name=re.compile(title))).to_contain_text("待审核")

@@ -24,11 +24,15 @@ REFERENCE_TTL_S = 300.0
 class ApiError(Exception):
     """A service refused the request (4xx); ``errors`` say which field and why."""
 
-    def __init__(self, service: str, status: int, errors: list[FieldError]) -> None:
+    def __init__(
+        self, service: str, status: int, errors: list[FieldError], raw: Any = None
+    ) -> None:
         super().__init__(f"{service} answered {status}: {[e.msg for e in errors]}")
         self.service = service
         self.status = status
         self.errors = errors
+        self.raw = raw
+        """The body as the service sent it (e.g. a spreadsheet's problems by row)."""
 
     def has(self, type_: str) -> bool:
         return any(e.type == type_ for e in self.errors)
@@ -40,6 +44,13 @@ class ServiceDown(Exception):
     def __init__(self, service: str, reason: str) -> None:
         super().__init__(f"{service}: {reason}")
         self.service = service
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {"detail": response.text[:200]}
 
 
 class Services:
@@ -83,6 +94,8 @@ class Services:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotency_key: str | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        data: dict[str, str] | None = None,
     ) -> Any:
         headers = {}
         if token:
@@ -92,7 +105,7 @@ class Services:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             response = await self.client(service).request(
-                method, path, params=clean, json=json, headers=headers
+                method, path, params=clean, json=json, headers=headers, files=files, data=data
             )
         except httpx.HTTPError as exc:
             log.warning("service unreachable", extra={"service": service, "error": str(exc)})
@@ -100,11 +113,8 @@ class Services:
         if response.status_code >= 500:
             raise ServiceDown(service, f"status {response.status_code}")
         if response.status_code >= 400:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {"detail": response.text[:200]}
-            raise ApiError(service, response.status_code, parse_detail(body))
+            body = _json(response)
+            raise ApiError(service, response.status_code, parse_detail(body), body)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -146,6 +156,32 @@ class Api:
             params=params,
             idempotency_key=idempotency_key,
         )
+
+    async def upload(
+        self,
+        service: Service,
+        path: str,
+        files: dict[str, tuple[str, bytes, str]],
+        data: dict[str, str],
+        **params: Any,
+    ) -> Any:
+        """A multipart form (a file and its fields), e.g. a spreadsheet of posts."""
+        return await self.services.call(
+            service, "POST", path, token=self.token, files=files, data=data, params=params
+        )
+
+    async def download(self, service: Service, path: str) -> httpx.Response:
+        """A file the service serves (a template, an export), as it came."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            response = await self.services.client(service).get(path, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceDown(service, type(exc).__name__) from exc
+        if response.status_code >= 500:
+            raise ServiceDown(service, f"status {response.status_code}")
+        if response.status_code >= 400:
+            raise ApiError(service, response.status_code, parse_detail(_json(response)))
+        return response
 
     async def put(self, service: Service, path: str, json: Any) -> Any:
         return await self.services.call(service, "PUT", path, token=self.token, json=json)

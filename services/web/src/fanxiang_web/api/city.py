@@ -93,14 +93,9 @@ async def publicity(ctx: ui.Coordinator) -> Response:
     season = await current_season(ctx)
     if season is None:
         return ui.redirect("/city/match")
-    client = ui.services_of(ctx.request).client("placement")
-    upstream = await client.get(
-        f"/v1/seasons/{season['season_id']}/publicity",
-        params={"format": "csv"},
-        headers={"Authorization": f"Bearer {ctx.session.token}"},
+    upstream = await ctx.api.download(
+        "placement", f"/v1/seasons/{season['season_id']}/publicity?format=csv"
     )
-    if upstream.status_code != 200:
-        return ui.render(ctx.request, "error.html", 503, code=503, service="placement")
     return Response(
         upstream.content,
         media_type="text/csv; charset=utf-8",

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
 from fanxiang_web import ui
@@ -343,3 +343,85 @@ async def complete(
     body = {"rating": rating or None, "comment": comment.strip() or None}
     await ctx.api.post("placement", f"/v1/placements/{placement_id}/complete", body)
     return ui.redirect("/u/placements", flash="placement_completed")
+
+
+# --- posts from a spreadsheet ----------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 5 * 1024 * 1024  # placement's own limit
+
+
+async def _import_page(ctx: ui.Ctx, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("problems", None)
+    context.setdefault("errors", ui.NO_ERRORS)
+    reference = await ctx.api.reference()
+    return ctx.render("unit/import.html", status_code, counties=reference["counties"], **context)
+
+
+@router.get("/import")
+async def import_page(ctx: ui.UnitUser) -> Response:
+    return await _import_page(ctx)
+
+
+@router.get("/import/template.{ext}")
+async def import_template(ctx: ui.UnitUser, ext: str) -> Response:
+    if ext not in ("xlsx", "csv"):
+        return ui.render(ctx.request, "error.html", 404, code=404)
+    upstream = await ctx.api.download("placement", f"/v1/post-imports/template.{ext}")
+    return Response(
+        upstream.content,
+        media_type=XLSX if ext == "xlsx" else "text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="posts-template.{ext}"'},
+    )
+
+
+@router.post("/import")
+async def import_posts(
+    ctx: ui.UnitUser,
+    file: Annotated[UploadFile | None, File()] = None,
+    submit: Annotated[str, Form()] = "",
+) -> Response:
+    """Every row is checked before anything is written; placement answers all the problems,
+    by row and column, and the page lists them."""
+    season = await current_season(ctx)
+    if season is None:
+        return ui.redirect("/u")
+    content = await file.read(MAX_UPLOAD + 1) if file is not None else b""
+    if not content:
+        errors = ui.FormErrors({"file": [ctx.t("请选择一个 .xlsx 或 .csv 文件")]}, [])
+        return await _import_page(ctx, ui.form_status(ctx.request), errors=errors)
+    assert file is not None
+    try:
+        result = await ctx.api.upload(
+            "placement",
+            "/v1/post-imports",
+            files={"file": (file.filename or "posts.xlsx", content, file.content_type or XLSX)},
+            data={"season_id": season["season_id"]},
+            submit="true" if submit else "false",
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        problems = _problems(exc.raw)
+        errors = ui.api_errors(ctx.t, exc, ["file"]) if not problems else ui.NO_ERRORS
+        return await _import_page(
+            ctx, ui.form_status(ctx.request), problems=problems, errors=errors
+        )
+    return await _import_page(ctx, result=result)
+
+
+def _problems(body: Any) -> list[dict[str, Any]] | None:
+    """``[{"loc": ["file", row, column], "msg"}]`` → rows of the problem table (or None when
+    the refusal was about something else)."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if not isinstance(detail, list):
+        return None
+    rows = [
+        {"row": d["loc"][1], "column": d["loc"][2] if len(d["loc"]) > 2 else "", "msg": d["msg"]}
+        for d in detail
+        if isinstance(d, dict)
+        and isinstance(d.get("loc"), list)
+        and len(d["loc"]) >= 2
+        and d["loc"][0] == "file"
+    ]
+    return rows or None

@@ -85,6 +85,7 @@ class Seeded:
     posts: list[dict[str, Any]] = field(default_factory=list)
     submitted: list[str] = field(default_factory=list)
     county_phone: str = "13700000302"
+    liaison_phone: str = "13400000001"
     students: list[str] = field(default_factory=list)
 
 
@@ -195,7 +196,19 @@ def seed(placement_url: str) -> Seeded:
                 headers=boss,
             )
         )
-        # A few students of 城区 have applied already (the eligibility queue, the figures).
+        _ok(
+            client.post(
+                "/v1/accounts",
+                json={
+                    "phone": out.liaison_phone,
+                    "role": "liaison",
+                    "name": "太原联络员",
+                    "city": "太原",
+                },
+                headers=boss,
+            )
+        )
+        # A few students of 城区 (studying in 太原) have applied already (the eligibility queue, the figures).
         for n, (name, picks) in enumerate((("赵一", [0, 2, 3]), ("钱二", [3, 1]), ("孙三", [2]))):
             phone = f"1350000{n:04d}"
             headers = login(client, phone)

@@ -163,6 +163,26 @@ def test_the_coordinator_sees_the_season_in_charts(
     desktop.get_by_role("link", name="匹配").click()
     expect(desktop.get_by_role("heading", name="匹配预览、运行与发布：即将上线")).to_be_visible()
     shot(desktop, "city-match-1280")
+    desktop.get_by_role("link", name="审计日志").click()
+    expect(desktop.get_by_role("heading", level=1)).to_have_text("审计日志")
+
+
+def test_a_liaison_sees_the_students_of_their_city_and_writes_to_them(
+    desktop: Page, stack: Stack, seeded: Seeded
+) -> None:
+    sign_in(desktop, stack.web, seeded.liaison_phone, start="/l")
+    expect(desktop.get_by_role("heading", level=1)).to_have_text("在外学生名册")
+    roster = desktop.locator("table.data").first
+    expect(roster).to_contain_text("赵一")
+    expect(roster).not_to_contain_text("135")  # names and schools only
+    desktop.get_by_role("textbox", name="标题").fill("阳泉人才政策宣讲会")
+    desktop.get_by_role("textbox", name="内容").fill("7 月 10 日下午在太原举办，欢迎参加。")
+    desktop.get_by_role("button", name="发送").click()
+    expect(desktop.locator(".notice.ok")).to_have_text("信息已发送")
+    expect(desktop.get_by_role("row", name=re.compile("阳泉人才政策宣讲会"))).to_contain_text(
+        "已发送"
+    )
+    shot(desktop, "liaison-1280")
 
 
 def test_english_on_a_phone_and_inline_errors_at_sign_in(

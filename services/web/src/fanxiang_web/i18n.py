@@ -50,6 +50,10 @@ FLASH: dict[str, str] = {
     "post_fixed": "已定岗",
     "arrival_confirmed": "已确认到岗",
     "placement_completed": "实践已结束，评价已保存",
+    "broadcast_sent": "信息已发送",
+    "broadcast_pending": "信息已提交，团市委同意后发送",
+    "broadcast_approved": "已同意发送",
+    "broadcast_rejected": "已退回这条信息",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.

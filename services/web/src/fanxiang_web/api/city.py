@@ -103,3 +103,20 @@ async def publicity(ctx: ui.Coordinator) -> Response:
             "Content-Disposition": f'attachment; filename="publicity-{season["season_id"]}.csv"'
         },
     )
+
+
+@router.get("/audit")
+async def audit(ctx: ui.Coordinator, page: int = 0) -> Response:
+    """Placement's audit log: revealed phone numbers, 公示 exports … newest first."""
+    page = max(0, min(page, 10_000))
+    found = await ctx.api.get("placement", "/v1/audit", limit=PAGE, offset=page * PAGE)
+    return ctx.render(
+        "city/audit.html",
+        entries=found["items"],
+        total=found["total"],
+        page=page,
+        pages=(found["total"] + PAGE - 1) // PAGE,
+    )
+
+
+PAGE = 50

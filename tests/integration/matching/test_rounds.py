@@ -20,6 +20,8 @@ from fanxiang_common.events.placement import (
     ApplicationWithdrawnV1,
     EligibilityDecidedV1,
     InterviewScoredV1,
+    OfferAcceptedV1,
+    OfferDeclinedV1,
     PostPublishedV1,
 )
 from fanxiang_local.testing import SettingsFactory, bearer, eventually, serve_in_process
@@ -101,6 +103,8 @@ APPLICATIONS: dict[str, list[EventData]] = {
         ApplicationWithdrawnV1(application_id="A5", student_id="S5", season_id=SEASON),
     ],
     "A6": [submitted(6, B, ["P4"]), eligible(6, ok=False)],
+    # Loses P1 to S2 in the main round; gets it in the supplementary round once S2 declines.
+    "A7": [submitted(7, A, ["P1"]), eligible(7), scored(7, "P1", "U1", 80.0)],
 }
 EXPECTED = {"S1": "P3", "S2": "P1", "S3": "P4"}
 
@@ -222,6 +226,13 @@ async def test_events_in_round_published_offers_out_once(
         )
         assert huge_seed.status_code == 422
         assert huge_seed.json()["detail"][0]["loc"] == ["body", "seed"]
+        too_early = await m.post(
+            "/v1/rounds/preview",
+            json={"season_id": SEASON, "kind": "supplementary"},
+            headers=COORDINATOR,
+        )
+        assert too_early.status_code == 422
+        assert too_early.json()["detail"][0]["loc"] == ["body", "kind"]
         forbidden = await m.post("/v1/rounds/preview", json={"season_id": SEASON}, headers=STUDENT)
         assert forbidden.status_code == 403
         county_run = await m.post("/v1/rounds", json={"season_id": SEASON}, headers=COUNTY_B)
@@ -232,8 +243,8 @@ async def test_events_in_round_published_offers_out_once(
         preview = await m.post("/v1/rounds/preview", json=request, headers=COORDINATOR)
         assert preview.status_code == 200, preview.text
         figures = preview.json()["figures"]
-        assert (figures["students"], figures["placed"], figures["seats"]) == (4, 3, 4)
-        assert preview.json()["unmatched"] == ["S4"]
+        assert (figures["students"], figures["placed"], figures["seats"]) == (5, 3, 4)
+        assert preview.json()["unmatched"] == ["S4", "S7"]
         assert figures["fill"]["county"][A] == {
             "posts": 2,
             "seats": 2,
@@ -361,7 +372,69 @@ async def test_events_in_round_published_offers_out_once(
         [finished] = await read_topic(settings, "matching.rounds.v1", want=1)
         assert finished.type == "matching.round.finished.v1"
         assert finished.subject == round_id
-        assert (finished.data["placed"], finished.data["unmatched"]) == (3, 1)
+        assert (finished.data["placed"], finished.data["unmatched"]) == (3, 2)
+
+        # --- supplementary round (补录): S2 declines P1, S1 accepts; S7 takes the freed seat ---
+        answers = [
+            (
+                "A2",
+                new_event(
+                    OfferDeclinedV1(
+                        application_id="A2",
+                        student_id="S2",
+                        placement_id="PL-2",
+                        post_id="P1",
+                        unit_id="U1",
+                        round_id=round_id,
+                    ),
+                    source="/tests",
+                    sequence=5,
+                ),
+            ),
+            (
+                "A1",
+                new_event(
+                    OfferAcceptedV1(
+                        application_id="A1",
+                        student_id="S1",
+                        placement_id="PL-1",
+                        post_id="P3",
+                        unit_id="U3",
+                        round_id=round_id,
+                    ),
+                    source="/tests",
+                    sequence=4,
+                ),
+            ),
+        ]
+        await send(settings, "placement.applications.v1", answers)
+
+        async def answered() -> bool:
+            rows = await fetch(settings.database_url, "SELECT 1 FROM offer_answer")
+            return len(rows) == 2
+
+        await eventually(answered, what="the answers to the offers in the read model")
+        supplementary = {**request, "kind": "supplementary"}
+        sup = await m.post("/v1/rounds", json=supplementary, headers=COORDINATOR)
+        assert sup.status_code == 201, sup.text
+        sup_body = sup.json()
+        assert sup_body["kind"] == "supplementary" and sup_body["based_on"] == [round_id]
+        assert sup_body["assignments"] == {"S7": "P1"}
+        assert sup_body["unmatched"] == ["S4"]  # placed students (S1, S2, S3) are not in it
+        # P1 freed by the decline, P2 left open; P3 (accepted) and P4 (offered) are held.
+        assert sup_body["figures"]["seats"] == 2
+        twin = await m.post("/v1/rounds", json=supplementary, headers=COORDINATOR)
+        sup_published = await m.post(
+            f"/v1/rounds/{sup_body['round_id']}/publish", headers=COORDINATOR
+        )
+        assert sup_published.status_code == 200, sup_published.text
+        stale = await m.post(f"/v1/rounds/{twin.json()['round_id']}/publish", headers=COORDINATOR)
+        assert stale.status_code == 409
+        assert stale.json()["detail"][0]["type"] == "stale"
+        offers = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED) + 1)
+        assert sorted((o.data["student_id"], o.data["round_id"]) for o in offers) == sorted(
+            [(s, round_id) for s in EXPECTED] + [("S7", sup_body["round_id"])]
+        )
 
     # Immutable in the database too.
     conn = await connect(settings.database_url)

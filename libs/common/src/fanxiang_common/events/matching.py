@@ -45,7 +45,7 @@ class RoundPublishedV1(EventData):
 
     round_id: str
     season_id: str
-    kind: str = Field(description="'main' (the only kind so far)")
+    kind: str = Field(description="'main' or 'supplementary' (补录)")
     locality: str = Field(description="rules.locality: 'any' or 'home-county'")
     seed: int
     input_sha256: str

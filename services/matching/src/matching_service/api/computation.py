@@ -9,7 +9,10 @@ turns placement's facts into a contract-4 instance (docs/matching.md, "The servi
 - a post's preferences: the interview scores (``scores``) of the applicants who chose it;
   when the unit scored nobody, every applicant who chose it is acceptable with an equal score,
   so the documented tie-break (就近, then the seeded lottery) orders them; when it scored some,
-  unscored applicants are not acceptable to it; refused applicants (不录用) are ``refused``.
+  unscored applicants are not acceptable to it; refused applicants (不录用) are ``refused``;
+- a supplementary round (补录, like the NRMP's SOAP) leaves out every student placed by a
+  published round of the season (also those who declined: they said no), and offers each
+  post its seats minus the live offers of published rounds (not declined, not expired).
 """
 
 from __future__ import annotations
@@ -51,7 +54,13 @@ def build_instance(
     locality: str,
     seed: int,
     locality_exceptions: set[str],
+    taken: dict[str, int] | None = None,
+    exclude: set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    taken = taken or {}
+    if exclude:
+        applications = [a for a in applications if a["student_id"] not in exclude]
+    posts = [{**p, "capacity": max(0, p["capacity"] - taken.get(p["post_id"], 0))} for p in posts]
     post_ids = {p["post_id"] for p in posts}
     student_of = {a["application_id"]: a["student_id"] for a in applications}
     students: list[dict[str, Any]] = []
@@ -230,3 +239,22 @@ def override(instance: dict[str, Any], assignments: dict[str, str]) -> Overridde
         problems=problems,
         blocking_pairs=blocking,
     )
+
+
+def supplementary_scope(
+    published: list[dict[str, Any]], answers: list[dict[str, Any]]
+) -> tuple[dict[str, int], set[str]]:
+    """Seats held by live offers of published rounds, per post, and the students they placed."""
+    gone = {
+        (a["student_id"], a["post_id"]): a["round_id"] for a in answers if a["status"] != "accepted"
+    }
+    taken: dict[str, int] = defaultdict(int)
+    placed: set[str] = set()
+    for r in published:
+        for sid, pid in r["assignments"].items():
+            placed.add(sid)
+            key = (sid, pid)
+            if key in gone and gone[key] in (None, r["round_id"]):
+                continue
+            taken[pid] += 1
+    return dict(taken), placed

@@ -52,6 +52,11 @@ class RoundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     season_id: str = Field(min_length=1)
+    kind: Literal["main", "supplementary"] = Field(
+        default="main",
+        description="'supplementary' (补录): after the main round is published, places the "
+        "students no published round placed into the seats still open or freed by declines",
+    )
     rules: RoundRules = Field(default_factory=RoundRules)
     seed: int = Field(
         default=DEFAULT_SEED,
@@ -83,17 +88,29 @@ def _pool(request: Request) -> asyncpg.Pool:
     return pool
 
 
-async def _compute(request: Request, body: RoundRequest) -> computation.Computed:
+async def _compute(request: Request, body: RoundRequest) -> tuple[computation.Computed, list[str]]:
+    """The round for ``body`` and the published rounds of the season it is based on."""
     async with _pool(request).acquire() as conn:
         posts, apps, verdicts = await applications.season_input(
             conn, body.season_id, include_undecided=body.include_undecided
         )
+        published = await rounds.published_in_season(conn, body.season_id)
+        answers = await applications.season_answers(conn, body.season_id)
+    taken: dict[str, int] = {}
+    exclude: set[str] = set()
+    if body.kind == "supplementary":
+        if not any(r["kind"] == "main" for r in published):
+            raise Unprocessable(
+                f"season {body.season_id!r} has no published main round to supplement",
+                loc=("body", "kind"),
+            )
+        taken, exclude = computation.supplementary_scope(published, answers)
     if not posts:
         raise Unprocessable(
             f"season {body.season_id!r} has no open posts in matching's read model",
             loc=("body", "season_id"),
         )
-    students = {a["student_id"] for a in apps}
+    students = {a["student_id"] for a in apps} - exclude
     for i, sid in enumerate(body.locality_exceptions):
         if sid not in students:
             raise Unprocessable(
@@ -107,9 +124,13 @@ async def _compute(request: Request, body: RoundRequest) -> computation.Computed
         locality=body.rules.locality,
         seed=body.seed,
         locality_exceptions=set(body.locality_exceptions),
+        taken=taken,
+        exclude=exclude,
     )
+    based_on = [r["round_id"] for r in published]
     try:
-        return await asyncio.to_thread(computation.compute, instance, post_facts, student_facts)
+        computed = await asyncio.to_thread(computation.compute, instance, post_facts, student_facts)
+        return computed, based_on
     except InvalidInstance as exc:  # the read model broke the contract: say which record
         raise Unprocessable(f"the season's data is not a valid instance: {exc}") from None
 
@@ -120,10 +141,12 @@ def _figures(computed: computation.Computed) -> dict[str, Any]:
 
 @router.post("/preview", summary="Dry run: what a round would give now (nothing is stored)")
 async def preview(body: RoundRequest, request: Request, _: Coordinator) -> dict[str, Any]:
-    computed = await _compute(request, body)
+    computed, based_on = await _compute(request, body)
     stats = computed.result["stats"]
     return {
         "season_id": body.season_id,
+        "kind": body.kind,
+        "based_on": based_on,
         "locality": body.rules.locality,
         "seed": body.seed,
         "input_sha256": stats["input_sha256"],
@@ -135,12 +158,13 @@ async def preview(body: RoundRequest, request: Request, _: Coordinator) -> dict[
 
 @router.post("", status_code=201, summary="Run a round: solve, check and store it for review")
 async def run_round(body: RoundRequest, request: Request, principal: Coordinator) -> dict[str, Any]:
-    computed = await _compute(request, body)
+    computed, based_on = await _compute(request, body)
     stats = computed.result["stats"]
     row = {
+        "based_on": based_on,
         "round_id": f"R-{uuid.uuid4().hex[:12]}",
         "season_id": body.season_id,
-        "kind": "main",
+        "kind": body.kind,
         "locality": body.rules.locality,
         "seed": body.seed,
         "input_sha256": stats["input_sha256"],
@@ -228,12 +252,23 @@ async def publish_round(
                 loc=("path", "round_id"),
                 code="unstable",
             )
-        other = await rounds.published_round_of(conn, row["season_id"], row["kind"])
-        if other is not None:
+        now_published = [
+            r["round_id"] for r in await rounds.published_in_season(conn, row["season_id"])
+        ]
+        other = await rounds.published_round_of(conn, row["season_id"], "main")
+        if row["kind"] == "main" and other is not None:
             raise Conflict(
                 f"season {row['season_id']} already has a published {row['kind']} round: {other}",
                 loc=("path", "round_id"),
                 code="season_already_published",
+            )
+        if now_published != row["based_on"]:
+            raise Conflict(
+                f"round {round_id} was computed before round(s) "
+                f"{', '.join(sorted(set(now_published) - set(row['based_on'])))} were published;"
+                " run it again",
+                loc=("path", "round_id"),
+                code="stale",
             )
         try:
             async with conn.transaction():
@@ -376,6 +411,7 @@ def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> d
         "round_id": row["round_id"],
         "season_id": row["season_id"],
         "kind": row["kind"],
+        "based_on": row["based_on"],
         "status": row["status"],
         "locality": row["locality"],
         "seed": row["seed"],

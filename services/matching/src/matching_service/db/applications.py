@@ -151,3 +151,40 @@ async def season_input(
         )
     ]
     return posts, applications, verdicts
+
+
+async def set_answer(
+    conn: asyncpg.Connection,
+    *,
+    application_id: str,
+    post_id: str,
+    student_id: str,
+    round_id: str | None,
+    status: str,
+    sequence: int,
+) -> None:
+    await conn.execute(
+        """INSERT INTO offer_answer (application_id, post_id, student_id, round_id, status,
+                                     sequence)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (application_id, post_id) DO UPDATE SET
+               student_id = EXCLUDED.student_id, round_id = EXCLUDED.round_id,
+               status = EXCLUDED.status, sequence = EXCLUDED.sequence, updated_at = now()
+           WHERE offer_answer.sequence < EXCLUDED.sequence""",
+        application_id,
+        post_id,
+        student_id,
+        round_id,
+        status,
+        sequence,
+    )
+
+
+async def season_answers(conn: asyncpg.Connection, season_id: str) -> list[dict[str, Any]]:
+    """Students' answers to offers of this season's posts."""
+    rows = await conn.fetch(
+        """SELECT o.student_id, o.post_id, o.round_id, o.status
+           FROM offer_answer o JOIN post p USING (post_id) WHERE p.season_id = $1""",
+        season_id,
+    )
+    return [dict(r) for r in rows]

@@ -15,8 +15,8 @@ async def insert_round(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     await conn.execute(
         """INSERT INTO round (round_id, season_id, kind, locality, seed, input_sha256, instance,
                               post_facts, student_facts, result, explanations, checks,
-                              created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+                              created_by, based_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
         row["round_id"],
         row["season_id"],
         row["kind"],
@@ -25,6 +25,7 @@ async def insert_round(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
         row["input_sha256"],
         *(row[k] for k in _JSON),
         row["created_by"],
+        row["based_on"],
     )
 
 
@@ -38,7 +39,8 @@ async def get_round(
 
 async def list_rounds(conn: asyncpg.Connection, season_id: str | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        """SELECT round_id, season_id, kind, locality, seed, input_sha256, status, created_by,
+        """SELECT round_id, season_id, kind, based_on, locality, seed, input_sha256, status,
+                  created_by,
                   created_at, published_by, published_at, accept_by
            FROM round WHERE $1::text IS NULL OR season_id = $1 ORDER BY created_at, round_id""",
         season_id,
@@ -78,10 +80,21 @@ async def apply_override(
 
 
 async def published_round_of(conn: asyncpg.Connection, season_id: str, kind: str) -> str | None:
-    """The season's published round of this kind, if any (one main round per season)."""
+    """The season's published round of this kind, if any (the newest)."""
     value: str | None = await conn.fetchval(
-        "SELECT round_id FROM round WHERE season_id = $1 AND kind = $2 AND status = 'published'",
+        "SELECT round_id FROM round WHERE season_id = $1 AND kind = $2 AND status = 'published'"
+        " ORDER BY published_at DESC LIMIT 1",
         season_id,
         kind,
     )
     return value
+
+
+async def published_in_season(conn: asyncpg.Connection, season_id: str) -> list[dict[str, Any]]:
+    """The season's published rounds with their placements, oldest first."""
+    rows = await conn.fetch(
+        """SELECT round_id, kind, result -> 'assignments' AS assignments FROM round
+           WHERE season_id = $1 AND status = 'published' ORDER BY published_at, round_id""",
+        season_id,
+    )
+    return [dict(r) for r in rows]

@@ -1,5 +1,7 @@
 """Keeps matching's read model of applications in step with placement.applications.v1:
-ranked choices (志愿), eligibility (属地), interview scores, refusals (不录用), withdrawals."""
+ranked choices (志愿), eligibility (属地), interview scores, refusals (不录用), withdrawals,
+and students' answers to offers (accepted, declined, expired: seats a supplementary round
+may fill again)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from fanxiang_common.events.placement import (
     ApplicationWithdrawnV1,
     EligibilityDecidedV1,
     InterviewScoredV1,
+    OfferAcceptedV1,
+    OfferDeclinedV1,
+    OfferExpiredV1,
 )
 from fanxiang_common.events.topics import APPLICATIONS
 from fanxiang_common.kafka.consumer import EventConsumer
@@ -40,6 +45,21 @@ async def apply_application_event(conn: asyncpg.Connection, envelope: Envelope) 
             )
         case ApplicantRefusedV1():
             await applications.set_refused(conn, event.application_id, event.post_id, seq)
+        case OfferAcceptedV1() | OfferDeclinedV1() | OfferExpiredV1():
+            status = {
+                OfferAcceptedV1: "accepted",
+                OfferDeclinedV1: "declined",
+                OfferExpiredV1: "expired",
+            }[type(event)]
+            await applications.set_answer(
+                conn,
+                application_id=event.application_id,
+                post_id=event.post_id,
+                student_id=event.student_id,
+                round_id=event.round_id,
+                status=status,
+                sequence=seq,
+            )
 
 
 def consumers() -> list[EventConsumer]:

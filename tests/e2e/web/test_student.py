@@ -35,6 +35,11 @@ def test_a_student_signs_in_finds_posts_ranks_three_and_submits(
     expect(page.get_by_role("heading", name="我的状态")).to_be_visible()
     shot(page, "student-home-new-375")
 
+    # The session is an HttpOnly, SameSite=Lax cookie that scripts cannot read.
+    session = next(c for c in page.context.cookies() if c["name"] == "fx_session")
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    assert "fx_session" not in page.evaluate("document.cookie")
+
     # Profile: home in 平定县 冠山镇 (the township list follows the county, through htmx).
     page.get_by_role("link", name="完善资料").click()
     page.get_by_role("textbox", name="姓名", exact=True).fill("周晓雨")

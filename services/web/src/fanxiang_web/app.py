@@ -85,6 +85,14 @@ def _cross_site(request: Request) -> bool:
     return False
 
 
+def _came_from(request: Request) -> str | None:
+    """The page a refused form was on (this site's only), to offer a way back to it."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.headers.get("host") or not referer.path.startswith("/"):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(ui.SignInRequired)
     async def sign_in(request: Request, exc: ui.SignInRequired) -> Response:
@@ -102,8 +110,12 @@ def _error_pages(app: FastAPI) -> None:
             response.delete_cookie(ui.SESSION_COOKIE, path="/")
             return response
         code = exc.status if exc.status in (403, 404) else 400
-        errors = ui.form_errors(i18n.Translator(ui.lang_of(request)), exc.errors)
-        return ui.render(request, "error.html", code, code=code, errors=errors.form)
+        t = i18n.Translator(ui.lang_of(request))
+        errors = ui.form_errors(t, exc.errors)
+        messages = errors.form + [m for ms in errors.fields.values() for m in ms]
+        return ui.render(
+            request, "error.html", code, code=code, errors=messages, back=_came_from(request)
+        )
 
     @app.exception_handler(ServiceDown)
     async def service_down(request: Request, exc: ServiceDown) -> Response:

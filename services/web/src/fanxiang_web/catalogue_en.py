@@ -17,6 +17,7 @@ EN: dict[str, str] = {
     "我的": "Me",
     "返回": "Back",
     "回到首页": "Back to home",
+    "返回上一页": "Back to the previous page",
     "快捷入口": "Shortcuts",
     # roles
     "学生": "Student",

@@ -532,18 +532,38 @@ async def save_consents(ctx: ui.Student) -> Response:
 # --- offers and the 承诺书 ----------------------------------------------------------------------
 
 
-@router.get("/offers")
-async def offers(ctx: ui.Student) -> Response:
+async def _offers_page(
+    ctx: ui.Ctx, errors: dict[str, ui.FormErrors] | None = None, status_code: int = 200
+) -> Response:
     placements = await ctx.api.get("placement", "/v1/placements/mine")
     placements.sort(key=lambda p: str(p["offered_at"]), reverse=True)
-    return ctx.render("student/offers.html", placements=placements, idem=uuid.uuid4().hex)
+    return ctx.render(
+        "student/offers.html",
+        status_code=status_code,
+        placements=placements,
+        idem=uuid.uuid4().hex,
+        errors=errors or {},
+    )
+
+
+@router.get("/offers")
+async def offers(ctx: ui.Student) -> Response:
+    return await _offers_page(ctx)
 
 
 @router.post("/placements/{placement_id}/accept")
 async def accept(ctx: ui.Student, placement_id: str, idem: Annotated[str, Form()] = "") -> Response:
-    await ctx.api.post(
-        "placement", f"/v1/placements/{placement_id}/accept", idempotency_key=idem[:128] or None
-    )
+    try:
+        await ctx.api.post(
+            "placement",
+            f"/v1/placements/{placement_id}/accept",
+            idempotency_key=idem[:128] or None,
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {placement_id: ui.api_errors(ctx.t, exc, [])}
+        return await _offers_page(ctx, errors, ui.form_status(ctx.request))
     return ui.redirect("/s/offers", flash="offer_accepted")
 
 
@@ -551,11 +571,17 @@ async def accept(ctx: ui.Student, placement_id: str, idem: Annotated[str, Form()
 async def decline(
     ctx: ui.Student, placement_id: str, reason: Annotated[str, Form()] = ""
 ) -> Response:
-    await ctx.api.post(
-        "placement",
-        f"/v1/placements/{placement_id}/decline",
-        {"reason": reason.strip()[:500] or None},
-    )
+    try:
+        await ctx.api.post(
+            "placement",
+            f"/v1/placements/{placement_id}/decline",
+            {"reason": reason.strip()[:500] or None},
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {placement_id: ui.api_errors(ctx.t, exc, [])}
+        return await _offers_page(ctx, errors, ui.form_status(ctx.request))
     return ui.redirect("/s/offers", flash="offer_declined")
 
 

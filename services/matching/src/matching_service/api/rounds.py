@@ -252,6 +252,9 @@ async def publish_round(
                 loc=("path", "round_id"),
                 code="unstable",
             )
+        # Publishers of one season take turns, so two rounds computed against the same
+        # published rounds cannot both pass the staleness check below.
+        await rounds.lock_season(conn, row["season_id"])
         now_published = [
             r["round_id"] for r in await rounds.published_in_season(conn, row["season_id"])
         ]

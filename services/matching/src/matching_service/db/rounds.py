@@ -98,3 +98,8 @@ async def published_in_season(conn: asyncpg.Connection, season_id: str) -> list[
         season_id,
     )
     return [dict(r) for r in rows]
+
+
+async def lock_season(conn: asyncpg.Connection, season_id: str) -> None:
+    """Serialise publishing within a season until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('round-publish:' || $1))", season_id)

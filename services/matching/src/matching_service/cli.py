@@ -23,6 +23,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False)
 def _group() -> None:
     """Two-way matching (双向选择) on instance files."""
 
+
 INVALID = 2  # contract 4: an invalid instance exits with status 2
 BIG_INSTANCE = 100_000  # students; progress is shown from here on (or on a terminal)
 BIG_FILE = 30_000_000  # bytes; announce the parse before knowing the student count

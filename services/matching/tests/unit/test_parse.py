@@ -361,3 +361,20 @@ def test_id_index_reports_duplicates() -> None:
     assert IdIndex(["a", "b", "a", "c", "b"]).duplicates.tolist() == [2, 4]
     long = "x" * 20
     assert IdIndex([long, "y", long]).duplicates.tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"students": [], "posts": []},
+        {"students": [{"id": "S1", "home_county": "A", "choices": []}], "posts": []},
+        {"students": [], "posts": [{"id": "P1", "county": "A", "capacity": 2, "scores": {}}]},
+    ],
+    ids=["nothing", "no posts", "no students"],
+)
+def test_empty_instances(doc: dict[str, Any]) -> None:
+    from matching_service.domain import solve
+
+    for fast in (True, False):
+        inst = parse_instance(orjson.dumps(doc), fast=fast)
+        assert solve(inst).as_dict(inst) == {}

@@ -22,7 +22,7 @@ from matching_service.domain import (
     parse_instance,
     solve,
 )
-from matching_service.domain.solver import acceptable_ranks
+from matching_service.domain.solver import acceptable_ranks, order_ranks
 
 
 def _acceptable_choices(inst: Instance) -> list[list[int]]:
@@ -226,3 +226,27 @@ def test_generated_season_is_stable_and_matches_anchor() -> None:
     assert check_stability(inst, m) == []
     assert m.as_dict(inst) == _anchor(inst)
     assert matching_from_dict(inst, m.as_dict(inst)).post.tolist() == m.post.tolist()
+
+
+@QUICK
+@given(instances(max_students=12, max_posts=6, max_choices=6))
+def test_the_three_rank_joins_agree(doc: dict[str, Any]) -> None:
+    inst = parse_instance(doc)
+    expected = []
+    for s in range(inst.n_students):
+        for p in inst.choices_of(s).tolist():
+            order = inst.order_of(p).tolist()
+            expected.append(order.index(s) if s in order else -1)
+    for method in ("matrix", "sort", "hash"):
+        assert order_ranks(inst, method).tolist() == expected, method
+
+
+def test_long_choice_lists_take_the_sort_join() -> None:
+    posts = [{"id": f"P{j}", "county": "A", "capacity": 1, "ranking": ["S1"]} for j in range(40)]
+    doc = {
+        "students": [{"id": "S1", "home_county": "A", "choices": [f"P{j}" for j in range(40)]}],
+        "posts": posts,
+    }
+    inst = parse_instance(doc)
+    assert order_ranks(inst).tolist() == [0] * 40
+    assert solve(inst).as_dict(inst) == {"S1": "P0"}

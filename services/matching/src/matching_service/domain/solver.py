@@ -65,8 +65,52 @@ def _ranks_by_sort(instance: Instance, pair: I64, order_pair: I64) -> I64 | None
     return rank
 
 
-def order_ranks(instance: Instance) -> I64:
-    """Where each choice entry's post puts the student in its order (0 = best), or -1."""
+_MATRIX_MAX_CHOICES = 16  # longest choice list for which the padded-matrix join is used
+_CHUNK = 1 << 20
+
+
+def _ranks_by_matrix(instance: Instance) -> I64 | None:
+    """Join through a padded (students x longest list) matrix of choices: each ranking entry
+    fetches its student's whole row (one 16-64 byte record) and finds the post in it. With
+    short lists this beats sorting both sides (measured 2-3x at 10^6 students)."""
+    ptr = instance.choice_ptr
+    longest = int(np.diff(ptr).max(initial=0))
+    m = int(ptr[-1])
+    if longest == 0:
+        return np.full(m, -1, dtype=np.int64)
+    if longest > _MATRIX_MAX_CHOICES:
+        return None
+    n_s = instance.n_students
+    local = _local_index(ptr)
+    chooser = np.repeat(np.arange(n_s, dtype=np.int64), np.diff(ptr))
+    matrix = np.full((n_s, longest), -1, dtype=np.int32)
+    matrix[chooser, local] = instance.choice_post
+    # One void record per row: numpy gathers those as fast as plain integers.
+    rows = matrix.view(np.dtype((np.void, 4 * longest))).reshape(n_s)
+    order_post = np.repeat(np.arange(instance.n_posts, dtype=np.int32), np.diff(instance.order_ptr))
+    order_local = _local_index(instance.order_ptr)
+    rank = np.full(m, -1, dtype=np.int64)
+    for lo in range(0, instance.order_student.size, _CHUNK):
+        student = instance.order_student[lo : lo + _CHUNK]
+        post = order_post[lo : lo + _CHUNK]
+        found = rows[student].view(np.int32).reshape(student.size, longest) == post[:, None]
+        column = found.argmax(axis=1)
+        hit = found[np.arange(student.size), column]
+        rank[ptr[student[hit]] + column[hit]] = order_local[lo : lo + _CHUNK][hit]
+    return rank
+
+
+def order_ranks(instance: Instance, method: str = "auto") -> I64:
+    """Where each choice entry's post puts the student in its order (0 = best), or -1.
+
+    Three joins give the same answer (tested): "matrix" for short choice lists, else "sort"
+    when the packed keys fit in 63 bits, else "hash".
+    """
+    if method in ("auto", "matrix"):
+        rank = _ranks_by_matrix(instance)
+        if rank is not None or method == "matrix":
+            assert rank is not None, "choice lists too long for the matrix join"
+            return rank
     n_s = max(instance.n_students, 1)
     student = np.repeat(
         np.arange(instance.n_students, dtype=np.int64), np.diff(instance.choice_ptr)
@@ -75,11 +119,14 @@ def order_ranks(instance: Instance) -> I64:
     pair = post * n_s + student
     order_post = np.repeat(np.arange(instance.n_posts, dtype=np.int64), np.diff(instance.order_ptr))
     order_pair = order_post * n_s + instance.order_student.astype(np.int64)
-    rank = _ranks_by_sort(instance, pair, order_pair)
-    if rank is None:  # keys too wide to pack: hash join instead
-        entry = KeyTable(order_pair.astype(np.uint64)).lookup(pair.astype(np.uint64))
-        rank = np.where(entry >= 0, entry - instance.order_ptr[post], -1)
-    return rank
+    if method in ("auto", "sort"):
+        rank = _ranks_by_sort(instance, pair, order_pair)
+        if rank is not None or method == "sort":
+            assert rank is not None, "keys too wide for the sort join"
+            return rank
+    entry = KeyTable(order_pair.astype(np.uint64)).lookup(pair.astype(np.uint64))
+    hashed: I64 = np.where(entry >= 0, entry - instance.order_ptr[post], -1)
+    return hashed
 
 
 def refused_entries(instance: Instance) -> Bool:

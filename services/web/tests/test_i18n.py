@@ -18,6 +18,7 @@ from placement_service.domain.reference import (
     INTERVIEW_CRITERIA,
     PoliticalStatus,
     PostCategory,
+    UnitType,
 )
 
 PACKAGE = Path(i18n.__file__).parent
@@ -87,6 +88,7 @@ def vocabulary() -> set[str]:
     return (
         {c.value for c in PostCategory}
         | {p.value for p in PoliticalStatus}
+        | {u.value for u in UnitType}
         | set(INTERVIEW_CRITERIA)
         | {c["name"] for c in geography["counties"]}
     )

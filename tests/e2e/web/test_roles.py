@@ -167,6 +167,53 @@ def test_the_coordinator_sees_the_season_in_charts(
     expect(desktop.get_by_role("heading", level=1)).to_have_text("审计日志")
 
 
+def test_the_coordinator_opens_a_season_registers_a_unit_and_an_account(
+    desktop: Page, stack: Stack, seeded: Seeded
+) -> None:
+    page = desktop
+    sign_in(page, stack.web, COORDINATOR, start="/city/seasons")
+    box = page.get_by_role("textbox", name=re.compile("^编号"))
+    box.fill("2027-summer")
+    page.get_by_role("textbox", name="名称", exact=True).fill("2027 年暑期“返家乡”社会实践")
+    times = {"岗位申报": ("2027-04-01", "2027-05-01"), "学生报名": ("2027-05-01", "2027-06-01"),
+             "面试": ("2027-06-01", "2027-06-20")}  # fmt: skip
+    for window, (opens, closes) in times.items():
+        page.get_by_label(f"{window}开始").fill(f"{opens}T09:00")
+        page.get_by_label(f"{window}截止").fill(f"{closes}T18:00")
+    page.get_by_label("上岗开始日期").fill("2027-07-05")
+    page.get_by_label("上岗结束日期").fill("2027-06-30")  # before the start: refused
+    page.get_by_role("button", name="创建实践季").click()
+    expect(page.locator("#e-on_post_end")).to_be_visible()
+    page.get_by_label("上岗结束日期").fill("2027-08-20")
+    page.get_by_role("button", name="创建实践季").click()
+    expect(page.locator(".notice.ok")).to_have_text("实践季已创建")
+    expect(page.get_by_role("row", name=re.compile("2027-summer"))).to_contain_text("进行中")
+    shot(page, "city-seasons-1280")
+
+    page.get_by_role("link", name="实践单位").click()
+    page.get_by_role("textbox", name="单位名称").fill("盂县融媒体中心")
+    page.get_by_role("combobox", name="单位类型").select_option("融媒体")
+    page.get_by_role("combobox", name="县区", exact=True).select_option("140322")
+    expect(page.locator("#f-township option", has_text="秀水镇")).to_be_attached()
+    page.get_by_role("combobox", name="乡镇（街道）").select_option("140322100")
+    page.get_by_role("textbox", name="联系人", exact=True).fill("李老师")
+    page.get_by_role("textbox", name="联系人手机号").fill("13611112222")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.locator(".notice.ok")).to_contain_text("实践单位已登记")
+    expect(page.get_by_role("row", name=re.compile("盂县融媒体中心"))).to_contain_text(
+        "136****2222"
+    )
+
+    page.get_by_role("link", name="账户").click()
+    page.get_by_role("combobox", name="角色").select_option("liaison")
+    page.get_by_role("textbox", name="姓名或机构名称").fill("北京联络员")
+    page.get_by_role("textbox", name="手机号").fill("13400000002")
+    page.get_by_role("textbox", name=re.compile("就读城市")).fill("北京")
+    page.get_by_role("button", name="开通", exact=True).click()
+    expect(page.locator(".notice.ok")).to_have_text("账户已开通")
+    expect(page.get_by_role("row", name=re.compile("北京联络员"))).to_contain_text("134****0002")
+
+
 def test_a_liaison_sees_the_students_of_their_city_and_writes_to_them(
     desktop: Page, stack: Stack, seeded: Seeded
 ) -> None:

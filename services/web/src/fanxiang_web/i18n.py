@@ -54,6 +54,10 @@ FLASH: dict[str, str] = {
     "broadcast_pending": "信息已提交，团市委同意后发送",
     "broadcast_approved": "已同意发送",
     "broadcast_rejected": "已退回这条信息",
+    "season_opened": "实践季已创建",
+    "season_closed": "实践季已结束",
+    "account_created": "账户已开通",
+    "unit_registered": "实践单位已登记，联系人可以用手机号登录",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.

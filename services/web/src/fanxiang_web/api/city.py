@@ -5,6 +5,7 @@ the 公示 export, which placement provides."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,6 +13,8 @@ from fastapi.responses import Response
 
 from fanxiang_web import ui
 from fanxiang_web.api.common import current_season
+from fanxiang_web.api.unit import beijing_to_aware
+from fanxiang_web.clients import ApiError
 from fanxiang_web.domain import dashboard, labels
 from fanxiang_web.domain.dashboard import suppressed
 
@@ -120,3 +123,107 @@ async def audit(ctx: ui.Coordinator, page: int = 0) -> Response:
 
 
 PAGE = 50
+
+
+# --- seasons -----------------------------------------------------------------------------------
+
+WINDOWS = ("posts", "applications", "interviews")
+SEASON_FIELDS = [
+    "season_id", "name", *(f"{w}_{e}" for w in WINDOWS for e in ("open", "close")),
+    "on_post_start", "on_post_end", "max_choices",
+]  # fmt: skip
+
+
+async def _seasons_page(
+    ctx: ui.Ctx,
+    values: dict[str, Any] | None = None,
+    errors: ui.FormErrors = ui.NO_ERRORS,
+    status_code: int = 200,
+) -> Response:
+    found = await ctx.api.get("placement", "/v1/seasons")
+    found.sort(key=lambda s: str(s["applications_open"]), reverse=True)
+    return ctx.render(
+        "city/seasons.html",
+        status_code=status_code,
+        seasons=found,
+        values=values or {"max_choices": "5"},
+        errors=errors,
+    )
+
+
+@router.get("/seasons")
+async def seasons_page(ctx: ui.Coordinator) -> Response:
+    return await _seasons_page(ctx)
+
+
+@router.post("/seasons")
+async def open_season(ctx: ui.Coordinator) -> Response:
+    form = {k: str(v).strip() for k, v in (await ctx.request.form()).items()}
+    body: dict[str, Any] = {k: form.get(k, "") for k in SEASON_FIELDS}
+    for w in WINDOWS:
+        for edge in ("open", "close"):
+            key = f"{w}_{edge}"
+            if body[key]:
+                with contextlib.suppress(ValueError):  # placement names the field
+                    body[key] = beijing_to_aware(body[key])
+    try:
+        await ctx.api.post("placement", "/v1/seasons", body)
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        errors = ui.api_errors(ctx.t, exc, SEASON_FIELDS)
+        return await _seasons_page(ctx, form, errors, ui.form_status(ctx.request))
+    return ui.redirect("/city/seasons", flash="season_opened")
+
+
+@router.post("/seasons/{season_id}/close")
+async def close_season(ctx: ui.Coordinator, season_id: str) -> Response:
+    await ctx.api.post("placement", f"/v1/seasons/{season_id}/close")
+    return ui.redirect("/city/seasons", flash="season_closed")
+
+
+# --- staff accounts ----------------------------------------------------------------------------
+
+ACCOUNT_FIELDS = ["phone", "role", "name", "county", "city"]
+
+
+async def _accounts_page(
+    ctx: ui.Ctx,
+    values: dict[str, Any] | None = None,
+    errors: ui.FormErrors = ui.NO_ERRORS,
+    status_code: int = 200,
+) -> Response:
+    found, reference = await asyncio.gather(
+        ctx.api.all_pages("placement", "/v1/accounts"), ctx.api.reference()
+    )
+    staff = [a for a in found if a["role"] not in ("student", "unit")]
+    orgs = {c["code"]: c["name"] for c in reference["counties"]}
+    orgs.update({z: t for c in reference["counties"] for z, t in c["townships"].items()
+                 if z in reference["zones"]})  # fmt: skip
+    return ctx.render(
+        "city/accounts.html",
+        status_code=status_code,
+        accounts=staff,
+        orgs=orgs,
+        values=values or {"role": "county"},
+        errors=errors,
+    )
+
+
+@router.get("/accounts")
+async def accounts_page(ctx: ui.Coordinator) -> Response:
+    return await _accounts_page(ctx)
+
+
+@router.post("/accounts")
+async def create_account(ctx: ui.Coordinator) -> Response:
+    form = {k: str(v).strip() for k, v in (await ctx.request.form()).items()}
+    body = {k: form.get(k) or None for k in ACCOUNT_FIELDS}
+    try:
+        await ctx.api.post("placement", "/v1/accounts", body)
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        errors = ui.api_errors(ctx.t, exc, ACCOUNT_FIELDS)
+        return await _accounts_page(ctx, form, errors, ui.form_status(ctx.request))
+    return ui.redirect("/city/accounts", flash="account_created")

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from fanxiang_web import ui
 from fanxiang_web.api.city import dashboard_page
-from fanxiang_web.api.common import county_names, current_season, township_names
+from fanxiang_web.api.common import county_names, current_season, township_names, townships_of
 from fanxiang_web.clients import ApiError
 
 router = APIRouter(prefix="/c", include_in_schema=False)
@@ -146,3 +146,72 @@ async def placement_step(ctx: ui.Committee, placement_id: str, step: str) -> Res
     return ui.redirect(
         "/c/placements", flash="training_recorded" if step == "training" else "post_fixed"
     )
+
+
+# --- units ---------------------------------------------------------------------------------
+
+UNIT_FIELDS = [
+    "name", "unit_type", "county", "township", "address",
+    "contact_name", "contact_phone", "contact_email",
+]  # fmt: skip
+
+
+async def _units_page(
+    ctx: ui.Ctx,
+    values: dict[str, Any] | None = None,
+    errors: ui.FormErrors = ui.NO_ERRORS,
+    status_code: int = 200,
+) -> Response:
+    units, reference = await asyncio.gather(
+        ctx.api.all_pages("placement", "/v1/units"), ctx.api.reference()
+    )
+    counties = county_names(reference)
+    own = ctx.session.county if ctx.session.role == "county" else None
+    if own is not None:
+        # A county committee registers units of its own county (a zone's: of its township).
+        counties = {k: v for k, v in counties.items() if own.startswith(k)}
+    values = values or {"county": next(iter(counties), "")}
+    if own is not None and own not in counties and not values.get("township"):
+        values["township"] = own  # the development zone's 团工委
+    return ctx.render(
+        "county/units.html",
+        status_code=status_code,
+        units=sorted(units, key=lambda u: (u["county"], u["name"])),
+        values=values,
+        errors=errors,
+        counties=counties,
+        townships=townships_of(reference, str(values.get("county") or "")),
+        township_labels=township_names(reference),
+        unit_types=reference["unit_types"],
+    )
+
+
+@router.get("/units")
+async def units_page(ctx: ui.Committee) -> Response:
+    return await _units_page(ctx)
+
+
+@router.get("/townships")
+async def townships(ctx: ui.Committee, county: str = "") -> Response:
+    reference = await ctx.api.reference()
+    return ctx.render(
+        "_township_select.html",
+        name="township",
+        townships=townships_of(reference, county),
+        selected="",
+        any_label=False,
+    )
+
+
+@router.post("/units")
+async def register_unit(ctx: ui.Committee) -> Response:
+    form = {k: str(v).strip() for k, v in (await ctx.request.form()).items()}
+    body = {k: form[k] for k in UNIT_FIELDS if form.get(k)}
+    try:
+        await ctx.api.post("placement", "/v1/units", body)
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        errors = ui.api_errors(ctx.t, exc, UNIT_FIELDS)
+        return await _units_page(ctx, form, errors, ui.form_status(ctx.request))
+    return ui.redirect("/c/units", flash="unit_registered")

@@ -3,7 +3,6 @@ or returns them, capacity changes and withdrawals reach matching as events."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -40,8 +39,8 @@ from placement_service.api.common import (
     runtime,
     write,
 )
+from placement_service.db import accounts, seasons, units
 from placement_service.db import posts as db
-from placement_service.db import seasons, units
 from placement_service.domain import posts as rules
 from placement_service.domain.geography import CITY
 from placement_service.domain.posts import PostAction, PostRef, PostStatus
@@ -202,7 +201,7 @@ async def create_post(
         raise Forbidden(
             "only the approving committee may publish directly", loc=("query", "publish")
         )
-    post_id = f"P-{uuid.uuid4().hex[:12]}"
+    post_id = accounts.new_id("P")
     values = body.model_dump(mode="python", exclude={"season_id", "unit_id"})
     values["category"] = body.category.value
     moment = now()

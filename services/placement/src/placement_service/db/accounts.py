@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import random
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +12,13 @@ import asyncpg
 _ACCOUNT = "account_id, phone, role, name, unit_id, county, city, active, created_at"
 
 
+# Ids need to be unique, not secret (every read is authorised): 64 bits from a generator
+# seeded once per process, instead of a getrandom() system call per id.
+_ids = random.Random(os.urandom(32))
+
+
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+    return f"{prefix}-{_ids.getrandbits(64):016x}"
 
 
 async def ensure_coordinator(conn: asyncpg.Connection, phone: str) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 
 from fanxiang_common.events import Envelope
 from fanxiang_common.events.matching import OfferMadeV1
 from fanxiang_common.events.topics import ASSIGNMENTS
 from fanxiang_common.kafka.consumer import EventConsumer
-from placement_service.db import placements
+from placement_service.db import accounts, placements
 
 
 class OfferWithoutApplication(ValueError):
@@ -30,7 +28,7 @@ async def record_offer(conn: asyncpg.Connection, envelope: Envelope) -> None:
         )
     await placements.insert_offer(
         conn,
-        placement_id=f"PL-{uuid.uuid4().hex[:12]}",
+        placement_id=accounts.new_id("PL"),
         application_id=target["application_id"],
         student_id=event.student_id,
         post_id=event.post_id,

@@ -9,16 +9,18 @@ The result must equal the reference path's Instance exactly (tested).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from operator import attrgetter
 from typing import Any
 
 import msgspec
 import numpy as np
+from msgspec import Raw
 
 from .assemble import assemble, csr_ptr
 from .hashing import IdIndex
 from .model import F64, I64, Instance
-from .schema import Point, RawDoc, RawPost
+from .schema import Point, RawDoc
 from .tokens import Tokens, scan_number_objects, scan_string_arrays
 
 
@@ -61,22 +63,39 @@ def parse_fast(data: bytes, sha256: str) -> Instance | None:
     post_ids = list(map(attrgetter("id"), posts))
     if "\0" in "".join(student_ids) or "\0" in "".join(post_ids):
         return None
+    # Take every column out of the records now and drop the records (a third of the peak
+    # memory): from here on only the raw id lists are needed.
+    student_counties = list(map(attrgetter("home_county"), students))
+    post_counties = list(map(attrgetter("county"), posts))
+    exception = _column(students, "locality_exception", bool)
+    home = _points(list(map(attrgetter("home"), students)))
+    location = _points(list(map(attrgetter("location"), posts)))
+    capacity = _column(posts, "capacity", np.int64)
+    choice_parts = list(map(attrgetter("choices"), students))
+    ranking_parts = list(map(attrgetter("ranking"), posts))
+    score_parts = list(map(attrgetter("scores"), posts))
+    refused_parts = list(map(attrgetter("refused"), posts))
+    rules = doc.rules
+    del doc, students, posts
+
     s_index, p_index = IdIndex(student_ids), IdIndex(post_ids)
     if s_index.duplicates.size or p_index.duplicates.size:
         return None
-
-    choices = scan_string_arrays(list(map(attrgetter("choices"), students)))
-    if choices is None or (choice_post := _map(choices, p_index)) is None:
+    # Choices and rankings are independent and mostly numpy work, which releases the GIL:
+    # on two idle cores they overlap.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_given_orders, ranking_parts, score_parts, s_index, n_s)
+        choices = scan_string_arrays(choice_parts)
+        choice_post = None if choices is None else _map(choices, p_index)
+        choice_ptr = None if choices is None else choices.ptr
+        del choices, choice_parts
+        given = pending.result()
+    if choice_ptr is None or choice_post is None or given is None:
         return None
-    if _has_duplicate_pairs(_rows(choices.ptr), choice_post, n_p):
-        return None
-
-    given = _given_orders(posts, s_index, n_s)
-    if given is None:
+    if _has_duplicate_pairs(_rows(choice_ptr), choice_post, n_p):
         return None
     given_ptr, given_student, given_score, scored = given
 
-    refused_parts = [p.refused for p in posts]
     refused_ptr = np.zeros(n_p + 1, dtype=np.int64)
     refused_student = np.zeros(0, dtype=np.int64)
     with_refused = [j for j, r in enumerate(refused_parts) if len(r)]
@@ -93,13 +112,13 @@ def parse_fast(data: bytes, sha256: str) -> Instance | None:
     return assemble(
         student_ids=student_ids,
         post_ids=post_ids,
-        student_counties=list(map(attrgetter("home_county"), students)),
-        post_counties=list(map(attrgetter("county"), posts)),
-        student_exception=_column(students, "locality_exception", bool),
-        student_home=_points(list(map(attrgetter("home"), students))),
-        post_location=_points(list(map(attrgetter("location"), posts))),
-        capacity=_column(posts, "capacity", np.int64),
-        choice_ptr=choices.ptr,
+        student_counties=student_counties,
+        post_counties=post_counties,
+        student_exception=exception,
+        student_home=home,
+        post_location=location,
+        capacity=capacity,
+        choice_ptr=choice_ptr,
         choice_post=choice_post.astype(np.int32),
         given_ptr=given_ptr,
         given_student=given_student.astype(np.int32),
@@ -107,19 +126,19 @@ def parse_fast(data: bytes, sha256: str) -> Instance | None:
         post_scored=scored,
         refused_ptr=refused_ptr,
         refused_student=refused_student.astype(np.int32),
-        locality=doc.rules.locality,
-        seed=doc.rules.seed,
+        locality=rules.locality,
+        seed=rules.seed,
         sha256=sha256,
     )
 
 
 def _given_orders(
-    posts: list[RawPost], s_index: IdIndex, n_s: int
+    ranking_parts: list[Raw], score_parts: list[Raw], s_index: IdIndex, n_s: int
 ) -> tuple[I64, I64, F64, np.ndarray] | None:
     """Per post, its ranking or its scores' keys (file order), as one CSR list."""
-    n_p = len(posts)
-    has_ranking = np.fromiter(map(len, map(attrgetter("ranking"), posts)), np.int64, n_p) > 0
-    has_scores = np.fromiter(map(len, map(attrgetter("scores"), posts)), np.int64, n_p) > 0
+    n_p = len(ranking_parts)
+    has_ranking = np.fromiter(map(len, ranking_parts), np.int64, n_p) > 0
+    has_scores = np.fromiter(map(len, score_parts), np.int64, n_p) > 0
     if (has_ranking == has_scores).any():  # both, or neither: the reference path words it
         return None
     ranked = np.flatnonzero(has_ranking)
@@ -127,13 +146,13 @@ def _given_orders(
     counts = np.zeros(n_p, dtype=np.int64)
     parts: list[tuple[np.ndarray, I64, F64]] = []
     if ranked.size:
-        tokens = scan_string_arrays([posts[j].ranking for j in ranked.tolist()])
+        tokens = scan_string_arrays([ranking_parts[j] for j in ranked.tolist()])
         if tokens is None or (who := _map(tokens, s_index)) is None:
             return None
         counts[ranked] = np.diff(tokens.ptr)
         parts.append((ranked, who, np.full(who.size, np.nan)))
     if scored.size:
-        found = scan_number_objects([posts[j].scores for j in scored.tolist()])
+        found = scan_number_objects([score_parts[j] for j in scored.tolist()])
         if found is None:
             return None
         tokens, values = found

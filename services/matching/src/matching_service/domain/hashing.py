@@ -19,6 +19,7 @@ _C2 = np.uint64(0x94D049BB133111EB)
 # _BYTE_MASK[n]: the low n bytes of a word.
 _BYTE_MASK = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 EMPTY = -1
+_CHUNK = 1 << 20
 
 
 def splitmix64(x: U64) -> U64:
@@ -30,14 +31,20 @@ def splitmix64(x: U64) -> U64:
         return z ^ (z >> np.uint64(31))
 
 
+def padded(buf: np.ndarray, extra: int) -> np.ndarray:
+    """`buf` followed by at least `extra` zero bytes (a copy only if it must grow)."""
+    out = np.zeros(buf.size + extra, dtype=np.uint8)
+    out[: buf.size] = buf
+    return out
+
+
 def pack_tokens(buf: np.ndarray, start: I64, length: I64, width: int) -> U64:
     """Bytes buf[start:start+length] of each token as `width` little-endian uint64 words,
-    zero-padded. Tokens longer than 8*width bytes are cut (callers check lengths)."""
+    zero-padded. Tokens longer than 8*width bytes are cut (callers check lengths). `buf` must
+    be readable 8*width bytes past every start (see `padded`)."""
     n = start.size
     span = 8 * width
-    padded = np.zeros(buf.size + span, dtype=np.uint8)
-    padded[: buf.size] = buf
-    windows = np.lib.stride_tricks.sliding_window_view(padded, span)
+    windows = np.lib.stride_tricks.sliding_window_view(buf, span)
     raw: U64 = np.ascontiguousarray(windows[start]).view("<u8").reshape(n, width)
     if width == 1:
         raw[:, 0] &= _BYTE_MASK[np.minimum(length, 8)]
@@ -60,7 +67,8 @@ def pack_strings(strings: list[str]) -> tuple[U64, I64]:
     starts = np.zeros(len(strings), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
     width = max(1, (int(lengths.max(initial=0)) + 7) // 8)
-    return pack_tokens(np.frombuffer(data, dtype=np.uint8), starts, lengths, width), lengths
+    buf = padded(np.frombuffer(data, dtype=np.uint8), 8 * width)
+    return pack_tokens(buf, starts, lengths, width), lengths
 
 
 def chain_hash(words: U64, lengths: I64, seed: int = 0) -> U64:
@@ -155,7 +163,21 @@ class IdIndex:
         return words[:, 0].copy() if self.width == 1 else chain_hash(words, lengths)
 
     def lookup(self, buf: np.ndarray, start: I64, length: I64) -> I64:
-        """Position of each token's id, or -1 (no such id, or a hash collision)."""
+        """Position of each token's id, or -1 (no such id, or a hash collision).
+
+        In chunks of 2**20 tokens: the temporaries stay small (tens of MB, not hundreds),
+        which matters at 10^7 tokens. `buf` needs 8*width readable bytes past each start.
+        """
+        if start.size and int(start[-1]) + 8 * self.width > buf.size:
+            buf = padded(buf, 8 * self.width)
+        found = np.empty(start.size, dtype=np.int64)
+        for lo in range(0, start.size, _CHUNK):
+            found[lo : lo + _CHUNK] = self._lookup(
+                buf, start[lo : lo + _CHUNK], length[lo : lo + _CHUNK]
+            )
+        return found
+
+    def _lookup(self, buf: np.ndarray, start: I64, length: I64) -> I64:
         fits = length <= 8 * self.width
         words = pack_tokens(buf, start, np.minimum(length, 8 * self.width), self.width)
         found = self._table.lookup(self._keys(words, length))

@@ -16,6 +16,7 @@ import numpy as np
 from .model import F64, I64
 
 _QUOTE = 0x22
+_PAD = 64
 _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _COLON, _COMMA = 0x5B, 0x5D, 0x7B, 0x3A, 0x2C
 _WS = b" \t\n\r"
 
@@ -34,7 +35,8 @@ _NUMBER = _lut(b"+-.eE0123456789")
 
 @dataclass(frozen=True)
 class Tokens:
-    """String tokens of concatenated values: bytes buf[start:start+length], `ptr` per value."""
+    """String tokens of concatenated values: bytes buf[start:start+length], `ptr` per value;
+    `buf` has 64 zero bytes after the data."""
 
     buf: np.ndarray
     start: I64
@@ -42,14 +44,18 @@ class Tokens:
     ptr: I64
 
 
-def _segments(parts: list[bytes]) -> tuple[np.ndarray, I64] | None:
-    data = b"".join(parts)
-    if b"\\" in data or b"\0" in data:  # memchr: far cheaper than a numpy pass
+def _segments(parts: list[bytes]) -> tuple[np.ndarray, I64, np.ndarray] | None:
+    """The values back to back: (bytes, value bounds, the same bytes plus 64 zero bytes).
+
+    The zero tail lets id lookups read whole words past the last token without copying.
+    """
+    data = b"".join([*parts, bytes(_PAD)])
+    if b"\\" in data or b"\0" in data[: len(data) - _PAD]:  # memchr: cheaper than numpy
         return None
-    buf = np.frombuffer(data, dtype=np.uint8)
+    full = np.frombuffer(data, dtype=np.uint8)
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
-    return buf, bounds
+    return full[: full.size - _PAD], bounds, full
 
 
 def _strings(buf: np.ndarray, bounds: I64) -> tuple[I64, I64, I64] | None:
@@ -96,7 +102,7 @@ def scan_string_arrays(parts: list[bytes]) -> Tokens | None:
     seg = _segments(parts)
     if seg is None:
         return None
-    buf, bounds = seg
+    buf, bounds, full = seg
     found = _strings(buf, bounds)
     if found is None:
         return None
@@ -113,7 +119,7 @@ def scan_string_arrays(parts: list[bytes]) -> Tokens | None:
             return None
         if np.count_nonzero((buf == _OPEN_ARRAY) & outside) != heads.size:
             return None
-    return Tokens(buf=buf, start=opens + 1, length=closes - opens - 1, ptr=ptr)
+    return Tokens(buf=full, start=opens + 1, length=closes - opens - 1, ptr=ptr)
 
 
 def scan_number_objects(parts: list[bytes]) -> tuple[Tokens, F64] | None:
@@ -121,7 +127,7 @@ def scan_number_objects(parts: list[bytes]) -> tuple[Tokens, F64] | None:
     seg = _segments(parts)
     if seg is None:
         return None
-    buf, bounds = seg
+    buf, bounds, full = seg
     found = _strings(buf, bounds)
     if found is None:
         return None
@@ -158,6 +164,6 @@ def scan_number_objects(parts: list[bytes]) -> tuple[Tokens, F64] | None:
         return None
     if len(values) != colons.size:
         return None
-    return Tokens(buf=buf, start=start, length=length, ptr=ptr), np.asarray(
+    return Tokens(buf=full, start=start, length=length, ptr=ptr), np.asarray(
         values, dtype=np.float64
     )

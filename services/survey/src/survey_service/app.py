@@ -8,16 +8,29 @@ from fastapi import FastAPI
 
 from fanxiang_common.app import create_service_app
 from fanxiang_common.runtime import ServiceRuntime
+from survey_service.api import imports, responses
+from survey_service.db import store
+from survey_service.events import responses as response_events
 from survey_service.settings import SurveySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class SurveyRuntime(ServiceRuntime):
+    """The common runtime, plus the season's questionnaire loaded at startup if missing."""
+
+    async def start(self) -> None:
+        await super().start()
+        async with self.pool.acquire() as conn:
+            await store.ensure_season_questionnaire(conn)
+
+
 def create_app(settings: SurveySettings | None = None) -> FastAPI:
     settings = settings or SurveySettings()
-    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    runtime = SurveyRuntime(settings, migrations=MIGRATIONS, consumers=response_events.consumers())
     return create_service_app(
         runtime,
         title="Fanxiang survey",
         description="Questionnaires, responses (API, Kafka, 问卷星/腾讯问卷 exports) and their analysis.",
+        routers=[responses.router, imports.router],
     )

@@ -1,6 +1,6 @@
 """Event envelope, topics and every versioned event model (importing this registers them all)."""
 
-from fanxiang_common.events import matching, notify, placement
+from fanxiang_common.events import matching, notify, placement, survey
 from fanxiang_common.events.envelope import (
     Envelope,
     EventData,
@@ -25,4 +25,5 @@ __all__ = [
     "new_event",
     "notify",
     "placement",
+    "survey",
 ]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import asyncpg
+from fastapi import Request
+
+from fanxiang_common.errors import NotFound
+from survey_service.db import store
+from survey_service.domain import Questionnaire
+from survey_service.settings import SurveySettings
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    p: asyncpg.Pool = request.app.state.runtime.pool
+    return p
+
+
+def settings(request: Request) -> SurveySettings:
+    s: SurveySettings = request.app.state.runtime.settings
+    return s
+
+
+async def questionnaire(
+    conn: asyncpg.Connection, questionnaire_id: str, *loc: str
+) -> Questionnaire:
+    q = await store.get_questionnaire(conn, questionnaire_id)
+    if q is None:
+        raise NotFound(f"no questionnaire {questionnaire_id!r}", loc=loc or ("path", "id"))
+    return q

@@ -1,0 +1,142 @@
+"""SQL for survey: questionnaires, responses (deduplicated by fingerprint per questionnaire)
+and imports. JSON columns go through the pool's jsonb codec, except in the bulk insert."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from survey_service.domain import Questionnaire, parse_questionnaire, season_questionnaire
+
+
+async def ensure_season_questionnaire(conn: asyncpg.Connection) -> None:
+    q = season_questionnaire()
+    await conn.execute(
+        "INSERT INTO questionnaire (questionnaire_id, version, definition) VALUES ($1, $2, $3)"
+        " ON CONFLICT (questionnaire_id) DO NOTHING",
+        q.id,
+        q.version,
+        q.model_dump(mode="json"),
+    )
+
+
+async def get_questionnaire(
+    conn: asyncpg.Connection, questionnaire_id: str
+) -> Questionnaire | None:
+    definition = await conn.fetchval(
+        "SELECT definition FROM questionnaire WHERE questionnaire_id = $1", questionnaire_id
+    )
+    return parse_questionnaire(definition) if definition is not None else None
+
+
+# (response_id, questionnaire_id, fingerprint, source, answers, student_id, county,
+#  submitted_at, duration_s, import_id)
+Row = tuple[
+    str,
+    str,
+    str,
+    str,
+    dict[str, Any],
+    str | None,
+    str | None,
+    datetime | None,
+    float | None,
+    str | None,
+]
+
+
+async def insert_responses(conn: asyncpg.Connection, rows: Sequence[Row]) -> int:
+    """Insert the rows not stored yet (by response id or fingerprint); how many were new."""
+    if not rows:
+        return 0
+    cols = list(zip(*rows, strict=True))
+    inserted = await conn.fetch(
+        """INSERT INTO response (response_id, questionnaire_id, fingerprint, source, answers,
+                                 student_id, county, submitted_at, duration_s, import_id)
+           SELECT r.id, r.q, r.f, r.s, r.a::jsonb, r.st, r.c, r.t, r.d, r.i
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                       $7::text[], $8::timestamptz[], $9::float8[], $10::text[])
+                AS r(id, q, f, s, a, st, c, t, d, i)
+           ON CONFLICT DO NOTHING RETURNING 1""",
+        list(cols[0]),
+        list(cols[1]),
+        list(cols[2]),
+        list(cols[3]),
+        [json.dumps(a, ensure_ascii=False) for a in cols[4]],
+        list(cols[5]),
+        list(cols[6]),
+        list(cols[7]),
+        list(cols[8]),
+        list(cols[9]),
+    )
+    return len(inserted)
+
+
+async def stream_answers(
+    conn: asyncpg.Connection, questionnaire_id: str, county: str | None, chunk: int = 5000
+) -> AsyncIterator[list[asyncpg.Record]]:
+    """Stored responses (answers, duration, submitted_at), in chunks; inside a transaction."""
+    cursor = await conn.cursor(
+        "SELECT answers, duration_s, submitted_at FROM response WHERE questionnaire_id = $1"
+        " AND ($2::text IS NULL OR county = $2) ORDER BY response_id",
+        questionnaire_id,
+        county,
+    )
+    while rows := await cursor.fetch(chunk):
+        yield rows
+
+
+async def create_import(
+    conn: asyncpg.Connection, import_id: str, questionnaire_id: str, file_name: str, by: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO import (import_id, questionnaire_id, file_name, requested_by)"
+        " VALUES ($1, $2, $3, $4)",
+        import_id,
+        questionnaire_id,
+        file_name,
+        by,
+    )
+
+
+async def set_progress(conn: asyncpg.Connection, import_id: str, rows: int, stored: int) -> None:
+    await conn.execute(
+        "UPDATE import SET progress = $2, stored = $3 WHERE import_id = $1", import_id, rows, stored
+    )
+
+
+async def finish_import(
+    conn: asyncpg.Connection, import_id: str, counts: dict[str, int], report: dict[str, Any]
+) -> None:
+    await conn.execute(
+        """UPDATE import SET status = 'finished', finished_at = now(), progress = $2,
+                  data_rows = $2, responses = $3, stored = $4, duplicates = $5, rejected = $6,
+                  blank = $7, warnings = $8, report = $9
+           WHERE import_id = $1""",
+        import_id,
+        counts["data_rows"],
+        counts["responses"],
+        counts["stored"],
+        counts["duplicates"],
+        counts["rejected"],
+        counts["blank"],
+        counts["warnings"],
+        report,
+    )
+
+
+async def fail_import(conn: asyncpg.Connection, import_id: str, error: str) -> None:
+    await conn.execute(
+        "UPDATE import SET status = 'failed', finished_at = now(), error = $2 WHERE import_id = $1",
+        import_id,
+        error,
+    )
+
+
+async def get_import(conn: asyncpg.Connection, import_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM import WHERE import_id = $1", import_id)
+    return dict(row) if row else None

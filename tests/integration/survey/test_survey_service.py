@@ -152,6 +152,7 @@ async def test_a_large_import_runs_in_the_background_and_can_be_polled(
             return body if body["status"] == "finished" else None
 
         done = await eventually(finished, what="the background import")
+        assert done is not None
         assert (done["stored"], done["progress"]) == (truth.responses, truth.data_rows)
 
 
@@ -248,7 +249,8 @@ async def test_a_response_from_kafka_is_stored_once_despite_duplicate_delivery(
             await producer.stop()
 
         async def both_seen() -> bool:
-            return consumer.stats.processed + consumer.stats.duplicates >= 2
+            handled: int = consumer.stats.processed + consumer.stats.duplicates
+            return handled >= 2
 
         await eventually(both_seen, what="both deliveries handled")
         assert (consumer.stats.processed, consumer.stats.duplicates) == (1, 1)

@@ -76,3 +76,16 @@ async def test_a_forged_session_cookie_is_no_session(settings: WebSettings) -> N
         client.cookies.set("fx_session", "forged")
         r = await client.get("/s")
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+async def test_an_htmx_request_without_a_session_sends_the_whole_page_to_sign_in(
+    settings: WebSettings,
+) -> None:
+    async with serve_in_process(create_app(settings)) as client:
+        r = await client.post(
+            "/s/choices/add",
+            data={"post_id": "P-1"},
+            headers={"HX-Request": "true", "Referer": "http://test/s/posts?county=140302"},
+        )
+        assert r.status_code == 200
+        assert r.headers["hx-redirect"] == "/login?next=/s/posts%3Fcounty%3D140302"

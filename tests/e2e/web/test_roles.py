@@ -190,7 +190,7 @@ def test_the_coordinator_opens_a_season_registers_a_unit_and_an_account(
     expect(page.get_by_role("row", name=re.compile("2027-summer"))).to_contain_text("进行中")
     shot(page, "city-seasons-1280")
 
-    page.get_by_role("link", name="实践单位").click()
+    page.get_by_role("link", name="单位登记").click()
     page.get_by_role("textbox", name="单位名称").fill("盂县融媒体中心")
     page.get_by_role("combobox", name="单位类型").select_option("融媒体")
     page.get_by_role("combobox", name="县区", exact=True).select_option("140322")

@@ -85,6 +85,15 @@ def _cross_site(request: Request) -> bool:
     return False
 
 
+def _to_sign_in(request: Request, next_url: str) -> Response:
+    """To the sign-in page; an htmx request (a fragment) makes the whole page go there, so the
+    sign-in form never lands inside a button's slot."""
+    url = ui.sign_in_url(next_url)
+    if ui.is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
 def _came_from(request: Request) -> str | None:
     """The page a refused form was on (this site's only), to offer a way back to it."""
     referer = urlsplit(request.headers.get("referer", ""))
@@ -96,7 +105,9 @@ def _came_from(request: Request) -> str | None:
 def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(ui.SignInRequired)
     async def sign_in(request: Request, exc: ui.SignInRequired) -> Response:
-        return RedirectResponse(ui.sign_in_url(exc.next_url), status_code=303)
+        # After signing in, a form's action cannot be opened again: go back to its page.
+        back = exc.next_url if request.method == "GET" else _came_from(request) or "/"
+        return _to_sign_in(request, back)
 
     @app.exception_handler(ui.WrongRole)
     async def wrong_role(request: Request, exc: ui.WrongRole) -> Response:
@@ -106,7 +117,8 @@ def _error_pages(app: FastAPI) -> None:
     async def api_error(request: Request, exc: ApiError) -> Response:
         if exc.status == 401:
             # The token expired or was revoked: sign in again, then come back.
-            response = RedirectResponse(ui.sign_in_url(ui.local_url(request)), status_code=303)
+            here = ui.local_url(request) if request.method == "GET" else None
+            response = _to_sign_in(request, here or _came_from(request) or "/")
             response.delete_cookie(ui.SESSION_COOKIE, path="/")
             return response
         code = exc.status if exc.status in (403, 404) else 400

@@ -579,6 +579,7 @@ EN: dict[str, str] = {
     "单位": "Unit",
     "联系人": "Contact",
     "登记实践单位": "Register a unit",
+    "单位登记": "Units",
     "单位名称": "Unit name",
     "单位类型": "Unit type",
     "联系人手机号": "Contact's mobile",

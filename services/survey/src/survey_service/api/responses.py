@@ -20,7 +20,7 @@ from fanxiang_common.errors import Forbidden, Unprocessable
 from survey_service.api import common
 from survey_service.api.answers import InvalidAnswer, validate_answers
 from survey_service.db import codec, store
-from survey_service.domain import Analyzer, Questionnaire, Response, build_result
+from survey_service.domain import Analyzer, Response, build_result
 from survey_service.domain.analysis.privacy import MIN_GROUP
 
 router = APIRouter(prefix="/v1/questionnaires", tags=["responses"])
@@ -89,9 +89,9 @@ async def submit_response(
     )
 
 
-def _add_rows(analyzer: Analyzer, questionnaire: Questionnaire, rows: list[Any]) -> None:
+def _add_rows(analyzer: Analyzer, decode: codec.Decoder, rows: list[Any]) -> None:
     for i, row in enumerate(rows):
-        answers = codec.decode(row["answers"], questionnaire)
+        answers = decode(row["answers"])
         analyzer.add(
             Response(
                 row=i,
@@ -121,9 +121,10 @@ async def analysis(
     async with common.pool(request).acquire() as conn:
         questionnaire = await common.questionnaire(conn, id)
         analyzer = Analyzer(questionnaire)
+        decoder = codec.Decoder(questionnaire)
         async with conn.transaction():
             async for rows in store.stream_answers(conn, questionnaire.id, county):
-                await asyncio.to_thread(_add_rows, analyzer, questionnaire, rows)
+                await asyncio.to_thread(_add_rows, analyzer, decoder, rows)
     result = await asyncio.to_thread(build_result, analyzer, questionnaire)
     result["scope"] = {"county": county}
     if 0 < result["responses"] < MIN_GROUP:

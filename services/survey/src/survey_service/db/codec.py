@@ -46,23 +46,48 @@ def encode(answers: dict[int, Answer]) -> dict[str, Any]:
     return out
 
 
-def decode(stored: dict[str, Any], questionnaire: Questionnaire) -> dict[int, Answer]:
-    answers: dict[int, Answer] = {}
-    for q in questionnaire.questions:
-        d = stored.get(str(q.number))
-        if d is None:
-            answers[q.number] = EMPTY
-        elif "s" in d:
-            answers[q.number] = MISSING_ANSWERS.get(Missing(d["s"]), EMPTY)
-        else:
-            answers[q.number] = Answer(
-                labels=tuple(d.get("l", ())),
-                value=d.get("v"),
-                rows=d.get("r"),
-                text=d.get("t"),
-                other=d.get("o"),
+class Decoder:
+    """Stored answers → the analysis' Answers. Equal answers come back as one shared Answer
+    (``shared = True``), so the analysis tallies them by identity instead of one by one;
+    at most ``limit`` distinct answers are kept (free-text answers are rarely equal)."""
+
+    def __init__(self, questionnaire: Questionnaire, limit: int = 200_000) -> None:
+        self.numbers = [(q.number, str(q.number)) for q in questionnaire.questions]
+        self.cache: dict[tuple[Any, ...], Answer] = {}
+        self.limit = limit
+
+    def __call__(self, stored: dict[str, Any]) -> dict[int, Answer]:
+        answers: dict[int, Answer] = {}
+        cache = self.cache
+        for number, key in self.numbers:
+            d = stored.get(key)
+            if d is None:
+                answers[number] = EMPTY
+                continue
+            if "s" in d:
+                answers[number] = MISSING_ANSWERS.get(Missing(d["s"]), EMPTY)
+                continue
+            r = d.get("r")
+            ck = (
+                number,
+                tuple(d.get("l", ())),
+                d.get("v"),
+                tuple(r.items()) if r else None,
+                d.get("t"),
+                d.get("o"),
             )
-    return answers
+            a = cache.get(ck)
+            if a is None:
+                a = Answer(labels=ck[1], value=ck[2], rows=r, text=ck[4], other=ck[5])
+                if len(cache) < self.limit:
+                    a.shared = True
+                    cache[ck] = a
+            answers[number] = a
+        return answers
+
+
+def decode(stored: dict[str, Any], questionnaire: Questionnaire) -> dict[int, Answer]:
+    return Decoder(questionnaire, limit=0)(stored)
 
 
 def county_of(answers: dict[int, Answer], questionnaire: Questionnaire) -> str | None:

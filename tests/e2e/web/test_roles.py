@@ -80,6 +80,12 @@ def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seede
     expect(county.locator("article")).to_have_count(1)
     county.get_by_role("link", name="资格审核").click()
     shot(county, "county-eligibility-1280")
+    # The full phone number only for a stated reason (placement audits each look).
+    row = county.get_by_role("row", name=re.compile("赵一"))
+    row.get_by_text("查看完整号码").click()
+    row.get_by_role("textbox", name="原因").first.fill("核实学籍，电话联系")
+    row.get_by_role("button", name="查看", exact=True).click()
+    expect(row.locator(".phone-full")).to_have_text(STUDENT)
     county.get_by_role("button", name="审核通过：赵一").click()
     flash(county, "资格审核结果已保存")
     expect(county.get_by_role("row", name=re.compile("赵一"))).to_have_count(0)

@@ -215,3 +215,22 @@ async def register_unit(ctx: ui.Committee) -> Response:
         errors = ui.api_errors(ctx.t, exc, UNIT_FIELDS)
         return await _units_page(ctx, form, errors, ui.form_status(ctx.request))
     return ui.redirect("/c/units", flash="unit_registered")
+
+
+@router.post("/students/{student_id}/reveal")
+async def reveal_phone(
+    ctx: ui.Committee, student_id: str, reason: Annotated[str, Form()] = ""
+) -> Response:
+    """The full number, for a stated reason; placement writes every reveal to the audit log."""
+    try:
+        found = await ctx.api.post(
+            "placement", f"/v1/students/{student_id}/phone/reveal", {"reason": reason.strip()}
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = ui.api_errors(ctx.t, exc, ["reason"])
+        return ctx.render("county/_reveal.html", student_id=student_id, phone=None, errors=errors)
+    return ctx.render(
+        "county/_reveal.html", student_id=student_id, phone=found["phone"], errors=ui.NO_ERRORS
+    )

@@ -172,6 +172,12 @@ async def test_an_unreadable_file_is_refused_and_imports_need_a_coordinator(
             headers=bearer(Role.COUNTY, county="140302"),
         )
         assert as_county.status_code == 403
+        polled = await client.get("/v1/imports/IMP-nope", headers=COORDINATOR)
+        assert polled.status_code == 404
+        county_polls = await client.get(
+            "/v1/imports/IMP-nope", headers=bearer(Role.COUNTY, county="140302")
+        )
+        assert county_polls.status_code == 403
 
 
 async def test_one_response_over_http_is_validated_against_the_questionnaire(
@@ -208,6 +214,8 @@ async def test_one_response_over_http_is_validated_against_the_questionnaire(
             [detail] = bad.json()["detail"]
             assert detail["loc"] == ["body", "answers", question]
             assert why in detail["msg"], detail
+        shown = await client.get(f"/v1/questionnaires/{QID}", headers=student)
+        assert shown.status_code == 200 and len(shown.json()["questions"]) == 17
         missing = await client.post(
             "/v1/questionnaires/nope/responses", json={"answers": GOOD}, headers=student
         )

@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 
 Coordinator = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
-Reader = Annotated[Principal, Depends(require_roles(Role.COORDINATOR, Role.COUNTY))]
 
 BATCH = 5000
 BACKGROUND_BYTES = 8 * 1024 * 1024
@@ -203,7 +202,7 @@ async def create_import(
 
 
 @router.get("/{import_id}")
-async def get_import(import_id: str, request: Request, principal: Reader) -> dict[str, Any]:
+async def get_import(import_id: str, request: Request, principal: Coordinator) -> dict[str, Any]:
     async with common.pool(request).acquire() as conn:
         row = await store.get_import(conn, import_id)
     if row is None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from fanxiang_common.auth import Principal, Role, require_roles
+from fanxiang_common.auth import CurrentPrincipal, Principal, Role, require_roles
 from fanxiang_common.errors import Forbidden, Unprocessable
 from survey_service.api import common
 from survey_service.api.answers import InvalidAnswer, validate_answers
@@ -51,6 +51,13 @@ class ResponseOut(BaseModel):
     response_id: str
     questionnaire_id: str
     stored: bool = Field(description="false when this response id was stored before")
+
+
+@router.get("/{id}", summary="The questionnaire's definition (questions, options, skip logic)")
+async def get_questionnaire(id: str, request: Request, principal: CurrentPrincipal) -> Any:
+    async with common.pool(request).acquire() as conn:
+        questionnaire = await common.questionnaire(conn, id)
+    return questionnaire.model_dump(mode="json")
 
 
 @router.post("/{id}/responses", status_code=status.HTTP_201_CREATED, response_model=ResponseOut)

@@ -27,16 +27,19 @@ _FROM = (
 
 
 async def offer_target(
-    conn: asyncpg.Connection, student_id: str, post_id: str
+    conn: asyncpg.Connection, student_id: str, post_id: str, application_id: str | None = None
 ) -> dict[str, Any] | None:
-    """The student's live application in the post's season, and the post's unit."""
+    """The student's live application in the post's season (the one matching names, if it
+    does), and the post's unit."""
     row = await conn.fetchrow(
         """SELECT a.application_id, p.unit_id, p.season_id FROM post p
            JOIN application a ON a.season_id = p.season_id AND a.student_id = $1
                 AND a.status <> 'withdrawn'
+                AND ($3::text IS NULL OR a.application_id = $3)
            WHERE p.post_id = $2""",
         student_id,
         post_id,
+        application_id,
     )
     return dict(row) if row else None
 

@@ -21,7 +21,9 @@ async def record_offer(conn: asyncpg.Connection, envelope: Envelope) -> None:
     event = envelope.payload()
     if not isinstance(event, OfferMadeV1):
         return
-    target = await placements.offer_target(conn, event.student_id, event.post_id)
+    target = await placements.offer_target(
+        conn, event.student_id, event.post_id, event.application_id
+    )
     if target is None:
         raise OfferWithoutApplication(
             f"offer of {event.post_id} to {event.student_id}: no live application"

@@ -63,6 +63,12 @@ class Stack:
                 "KAFKA_BOOTSTRAP_SERVERS", self.kafka.bootstrap
             ),
             "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+            # Where the web front end finds the others, following any port moved by the environment.
+            **{
+                f"{s.upper()}_URL": f"http://127.0.0.1:{self.port(s)}"
+                for s in SERVICES
+                if s != "web"
+            },
         }
         return {**os.environ, **env}
 

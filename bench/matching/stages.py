@@ -1,4 +1,5 @@
 """CPU seconds per phase of the fast path, in one process (for the README's breakdown).
+The fast path itself runs choices and rankings on two threads; here they run one by one.
 
 .venv/bin/python bench/matching/stages.py bench/matching/.data/season-v2-1000000x300000.json
 """
@@ -55,7 +56,12 @@ def fast_path_steps(data: bytes) -> None:
     timed("choices -> post numbers", choices)
     timed(
         "rankings -> student numbers",
-        lambda: fastparse._given_orders(posts, s_index, len(students)),
+        lambda: fastparse._given_orders(
+            list(map(attrgetter("ranking"), posts)),
+            list(map(attrgetter("scores"), posts)),
+            s_index,
+            len(students),
+        ),
     )
 
     def columns() -> None:

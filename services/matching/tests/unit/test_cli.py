@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from test_parse import INVALID, _base
+from matching_cases import INVALID, valid_instance
 from typer.testing import CliRunner
 
 from matching_service.cli import app
@@ -28,7 +28,7 @@ def _files(directory: Path) -> list[str]:
 
 def test_solves_a_file_into_a_result_file(tmp_path: Path) -> None:
     src = tmp_path / "instance.json"
-    src.write_bytes(orjson.dumps(_base()))
+    src.write_bytes(orjson.dumps(valid_instance()))
     out = tmp_path / "result.json"
     result = _run(str(src), "-o", str(out))
     assert result.exit_code == 0, result.stderr
@@ -45,13 +45,13 @@ def test_solves_a_file_into_a_result_file(tmp_path: Path) -> None:
 
 
 def test_reads_stdin_and_writes_stdout() -> None:
-    result = _run("-", stdin=orjson.dumps(_base()))
+    result = _run("-", stdin=orjson.dumps(valid_instance()))
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["assignments"]["S4"] == "P1"
 
 
 def test_explain(tmp_path: Path) -> None:
-    result = _run("-", "--explain", stdin=orjson.dumps(_base()))
+    result = _run("-", "--explain", stdin=orjson.dumps(valid_instance()))
     assert result.exit_code == 0, result.stderr
     why = json.loads(result.stdout)["explanations"]
     assert why["S1"] == {
@@ -70,7 +70,7 @@ def test_explain(tmp_path: Path) -> None:
 def test_invalid_instance_exits_2_and_writes_nothing(
     tmp_path: Path, mutate: Any, message: str
 ) -> None:
-    doc = _base()
+    doc = valid_instance()
     mutate(doc)
     src = tmp_path / "instance.json"
     src.write_bytes(orjson.dumps(doc))
@@ -106,7 +106,7 @@ def test_missing_input_file_exits_2(tmp_path: Path) -> None:
 def test_the_installed_command(tmp_path: Path) -> None:
     """The real `fanxiang` entry point, as a user runs it."""
     src = tmp_path / "instance.json"
-    src.write_bytes(orjson.dumps(_base()))
+    src.write_bytes(orjson.dumps(valid_instance()))
     fanxiang = Path(sys.executable).with_name("fanxiang")
     done = subprocess.run(
         [str(fanxiang), "match", "solve", str(src)], capture_output=True, timeout=120, check=False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ def test_solves_a_file_into_a_result_file(tmp_path: Path) -> None:
     assert "explanations" not in doc
     assert "placed 3 of 4 students" in result.stderr
     assert _files(tmp_path) == ["instance.json", "result.json"]  # no temp file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it
 
 
 def test_reads_stdin_and_writes_stdout() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanxiang_common import logging as fx_logging
 from fanxiang_common.asyncapi import asyncapi_document, declare_publishers
@@ -67,32 +68,48 @@ def create_service_app(
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
 
-    @app.exception_handler(asyncpg.PostgresConnectionError)
     async def database_down(request: Request, exc: Exception) -> JSONResponse:
         return _unavailable(exc)
 
-    @app.exception_handler(OSError)
-    async def os_error(request: Request, exc: Exception) -> JSONResponse:
-        return _unavailable(exc)
-
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = fx_logging.request_id.set(rid)
-        try:
-            try:
-                response = await call_next(request)
-            except _DATABASE_DOWN as exc:
-                response = _unavailable(exc)
-            response.headers["x-request-id"] = rid
-            return response
-        finally:
-            fx_logging.request_id.reset(token)
+    for exc_type in (asyncpg.PostgresConnectionError, *_DATABASE_DOWN):
+        app.add_exception_handler(exc_type, database_down)
+    app.add_middleware(RequestIdMiddleware)
 
     log.debug("app created", extra={"service": settings.service})
     return app
+
+
+class RequestIdMiddleware:
+    """Carries ``X-Request-ID`` (the caller's, or a new one) into logs and back in the response.
+
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        rid = (
+            given.decode("latin-1")
+            if 0 < len(given) <= 64 and given.isascii()
+            else uuid.uuid4().hex
+        )
+        header = (b"x-request-id", rid.encode("latin-1"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        token = fx_logging.request_id.set(rid)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            fx_logging.request_id.reset(token)
 
 
 def _unavailable(exc: BaseException) -> JSONResponse:

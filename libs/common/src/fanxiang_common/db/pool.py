@@ -44,8 +44,8 @@ async def ensure_database(dsn: str) -> bool:
             return False
         try:
             await conn.execute(f'CREATE DATABASE "{_ident(name)}"')
-        except asyncpg.DuplicateDatabaseError:  # created by a concurrent replica
-            return False
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            return False  # a replica starting at the same moment created it first
         return True
     finally:
         await conn.close()

@@ -73,8 +73,9 @@ def ensure_export(n: int, fmt: str) -> Path:
         tmp = path.with_suffix(f".tmp.{fmt}")
         t = time.perf_counter()
         print(f"generating {path.name} …", file=sys.stderr, flush=True)
-        generate_export(tmp, responses=n, seed=2026, vendor="wjx", mode="text", fmt=fmt,
-                        encoding="utf-8-sig")
+        generate_export(
+            tmp, responses=n, seed=2026, vendor="wjx", mode="text", fmt=fmt, encoding="utf-8-sig"
+        )
         tmp.rename(path)
         print(f"  done in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
     return path
@@ -91,16 +92,25 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     formats = args.formats.split(",")
-    header = (f"| {'responses':>9} | {'format':6} | {'file MB':>7} | {'import s (cpu)':>15} | "
-              f"{'import+acc s (cpu)':>19} | {'analysis s (cpu)':>16} | {'peak RSS MB':>11} |")
+    header = (
+        f"| {'responses':>9} | {'format':6} | {'file MB':>7} | {'import s (cpu)':>15} | "
+        f"{'import+acc s (cpu)':>19} | {'analysis s (cpu)':>16} | {'peak RSS MB':>11} |"
+    )
     rows = []
     for n in sizes:
         for fmt in formats:
             path = ensure_export(n, fmt)
-            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": os.environ.get(
-                "PYTHONDONTWRITEBYTECODE", "")}
-            proc = subprocess.run([sys.executable, __file__, "--measure", str(path)],
-                                  capture_output=True, text=True, env=env, check=False)
+            env = {
+                **os.environ,
+                "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
+            }
+            proc = subprocess.run(
+                [sys.executable, __file__, "--measure", str(path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 raise SystemExit(f"measuring {path.name} failed")
@@ -110,7 +120,8 @@ def main() -> None:
                 f"{m['import_wall']:>7.1f} ({m['import_cpu']:>5.1f}) | "
                 f"{m['acc_wall']:>11.1f} ({m['acc_cpu']:>5.1f}) | "
                 f"{m['analysis_wall']:>8.2f} ({m['analysis_cpu']:>5.2f}) | "
-                f"{m['rss_mb']:>11.0f} |")
+                f"{m['rss_mb']:>11.0f} |"
+            )
             print(rows[-1], file=sys.stderr, flush=True)
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")

@@ -52,8 +52,9 @@ def _crosstabs(spec: list[str] | None) -> list[tuple[int, int]] | None:
     return pairs
 
 
-def _analyze(export: Path, questionnaire: Any, crosstabs: list[tuple[int, int]] | None,
-             quiet: bool) -> dict[str, Any]:
+def _analyze(
+    export: Path, questionnaire: Any, crosstabs: list[tuple[int, int]] | None, quiet: bool
+) -> dict[str, Any]:
     from survey_service.domain import UnreadableExport, analyze_export
 
     if not export.is_file():
@@ -61,8 +62,10 @@ def _analyze(export: Path, questionnaire: Any, crosstabs: list[tuple[int, int]] 
     size = export.stat().st_size
     progress = None
     if not quiet and size > BIG_FILE:
+
         def progress(rows: int) -> None:
             typer.echo(f"{export.name}: {rows:,} rows read", err=True)
+
     try:
         with export.open("rb") as fh:
             return analyze_export(fh, questionnaire, crosstabs=crosstabs, progress=progress)
@@ -84,16 +87,28 @@ def _emit(text: str, out: Path | None) -> None:
 def analyze(
     export: Annotated[Path, typer.Argument(help="问卷星 or 腾讯问卷 export: .xlsx or .csv")],
     format: Annotated[Format, typer.Option("--format", "-f", help="json, xlsx or html")] = (
-        Format.json),
-    output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="output file (stdout if omitted)")] = None,
-    questionnaire: Annotated[str | None, typer.Option(
-        "--questionnaire", "-q",
-        help="questionnaire file (.json/.yaml) to validate against; 'season' for the built-in "
-             "17-question questionnaire; omitted: infer questions from the export")] = None,
-    crosstab: Annotated[list[str] | None, typer.Option(
-        "--crosstab", help="ROW:COL[,COL…] question numbers, e.g. 11:2,3 (repeatable); "
-                           "default: those the questionnaire names")] = None,
+        Format.json
+    ),
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="output file (stdout if omitted)")
+    ] = None,
+    questionnaire: Annotated[
+        str | None,
+        typer.Option(
+            "--questionnaire",
+            "-q",
+            help="questionnaire file (.json/.yaml) to validate against; 'season' for the built-in "
+            "17-question questionnaire; omitted: infer questions from the export",
+        ),
+    ] = None,
+    crosstab: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--crosstab",
+            help="ROW:COL[,COL…] question numbers, e.g. 11:2,3 (repeatable); "
+            "default: those the questionnaire names",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress on stderr")] = False,
 ) -> None:
     """Analyse a questionnaire export: counts, percentages, scales, cross-tabs, keywords."""
@@ -116,9 +131,12 @@ def analyze(
         write_xlsx(result, output)
     imp = result.get("import", {})
     if not quiet and (imp.get("rejected") or imp.get("warnings")):
-        typer.echo(f"{export.name}: {imp['responses']} responses; {imp['rejected']} rows "
-                   f"rejected, {imp['blank']} blank, {imp['warnings']} warnings "
-                   "(see import.problems)", err=True)
+        typer.echo(
+            f"{export.name}: {imp['responses']} responses; {imp['rejected']} rows "
+            f"rejected, {imp['blank']} blank, {imp['warnings']} warnings "
+            "(see import.problems)",
+            err=True,
+        )
 
 
 @app.command()
@@ -155,9 +173,11 @@ def generate(
     seed: Annotated[int, typer.Option()] = 0,
     vendor: Annotated[str, typer.Option(help="wjx (问卷星) or tencent (腾讯问卷)")] = "wjx",
     mode: Annotated[str, typer.Option(help="wjx download: text (按文本) or code (按序号)")] = (
-        "text"),
+        "text"
+    ),
     encoding: Annotated[str, typer.Option(help="CSV: utf-8-sig, utf-8, gbk, gb18030")] = (
-        "utf-8-sig"),
+        "utf-8-sig"
+    ),
     clean: Annotated[bool, typer.Option(help="no blank, duplicate or broken rows")] = False,
 ) -> None:
     """Write a realistic synthetic export of the season questionnaire (demo and testing)."""
@@ -165,12 +185,23 @@ def generate(
 
     fmt = "csv" if output.suffix.lower() == ".csv" else "xlsx"
     try:
-        truth = generate_export(output, responses=responses, seed=seed, vendor=vendor,
-                                mode=mode, fmt=fmt, encoding=encoding, messy=not clean)
+        truth = generate_export(
+            output,
+            responses=responses,
+            seed=seed,
+            vendor=vendor,
+            mode=mode,
+            fmt=fmt,
+            encoding=encoding,
+            messy=not clean,
+        )
     except (ValueError, LookupError) as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(f"{output}: {truth.responses} responses, {truth.rejected} rejected rows, "
-               f"{truth.blank} blank rows", err=True)
+    typer.echo(
+        f"{output}: {truth.responses} responses, {truth.rejected} rejected rows, "
+        f"{truth.blank} blank rows",
+        err=True,
+    )
 
 
 @app.command("questionnaire")

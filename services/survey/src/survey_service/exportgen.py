@@ -25,11 +25,20 @@ from survey_service.domain.model import Question, QuestionKind, Questionnaire
 Cell = str | int | float | datetime
 
 _SUGGESTIONS = (
-    "希望多提供一些和专业对口的实践岗位", "建议增加实践补贴，交通费用有点高", "希望团市委加强宣传，很多同学不知道这个活动",
-    "岗前培训可以再详细一些，带教老师很负责", "希望多组织返乡联谊活动，认识更多家乡青年",
-    "希望推送更多阳泉的招聘信息和人才政策", "实践单位离家太远，希望就近安排岗位", "安全保障要加强，建议统一购买保险",
-    "公众号推送很及时，点赞", "希望能有创业方面的指导和扶持", "人才公寓的政策希望讲得更清楚",
-    "活动很有意义，明年还会参加", "通勤不太方便，希望有交通补贴", "建议延长实践时间，一个月太短",
+    "希望多提供一些和专业对口的实践岗位",
+    "建议增加实践补贴，交通费用有点高",
+    "希望团市委加强宣传，很多同学不知道这个活动",
+    "岗前培训可以再详细一些，带教老师很负责",
+    "希望多组织返乡联谊活动，认识更多家乡青年",
+    "希望推送更多阳泉的招聘信息和人才政策",
+    "实践单位离家太远，希望就近安排岗位",
+    "安全保障要加强，建议统一购买保险",
+    "公众号推送很及时，点赞",
+    "希望能有创业方面的指导和扶持",
+    "人才公寓的政策希望讲得更清楚",
+    "活动很有意义，明年还会参加",
+    "通勤不太方便，希望有交通补贴",
+    "建议延长实践时间，一个月太短",
 )
 _OTHER_TEXTS = ("在家附近实习", "参加志愿服务", "认识了好朋友", "家里有事", "考研准备", "学校要求")
 # (vendor, mode, fmt, encoding): every layout an import must read.
@@ -113,8 +122,9 @@ class _Respondent:
             x = sp.x
             if x.show_if is not None:
                 ctl = out.get(x.show_if.question)
-                labels = ctl[0] if isinstance(ctl, tuple) and ctl and isinstance(ctl[0], tuple) \
-                    else None
+                labels = (
+                    ctl[0] if isinstance(ctl, tuple) and ctl and isinstance(ctl[0], tuple) else None
+                )
                 if not x.show_if.shown(labels):
                     out[x.number] = None  # hidden by logic
                     continue
@@ -160,8 +170,9 @@ def _header_wjx(x: Question, mode: str) -> list[str]:
     if x.kind is QuestionKind.MATRIX:
         return [f"{n}、({r})" for r in x.rows]
     if mode == "code" and x.kind in (QuestionKind.MULTI, QuestionKind.RANKING):
-        return [f"{n}、({o.label}（请补充）:)" if o.open else f"{n}、({o.label})"
-                for o in x.options]
+        return [
+            f"{n}、({o.label}（请补充）:)" if o.open else f"{n}、({o.label})" for o in x.options
+        ]
     if x.kind is QuestionKind.TEXT and x.blanks:
         return [f"{n}、({b})" for b in x.blanks]
     return [f"{n}、{x.title}"]
@@ -203,8 +214,10 @@ def _cells_wjx(x: Question, a: Any, mode: str, width: int) -> list[Cell]:
         return [lb + tail if fill and x.options[idx[lb] - 1].open else lb]
     if x.kind is QuestionKind.MULTI:
         if code:
-            return [(f"1{tail}" if (o.open and tail) else 1) if o.label in labels else 0
-                    for o in x.options]
+            return [
+                (f"1{tail}" if (o.open and tail) else 1) if o.label in labels else 0
+                for o in x.options
+            ]
         return ["┋".join(lb + (tail if x.options[idx[lb] - 1].open else "") for lb in labels)]
     # ranking
     if code:
@@ -223,8 +236,9 @@ def _cells_tencent(x: Question, a: Any, width: int) -> list[Cell]:
     if x.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         return [labels[0]]
     if x.kind is QuestionKind.MULTI:
-        return [(fill if (o.open and fill) else "1") if o.label in labels else ""
-                for o in x.options]
+        return [
+            (fill if (o.open and fill) else "1") if o.label in labels else "" for o in x.options
+        ]
     return [labels.index(o.label) + 1 if o.label in labels else "" for o in x.options]
 
 
@@ -232,8 +246,9 @@ def _count(truth: ExportTruth, q: Questionnaire, answers: dict[int, Any], vendor
     for x in q.questions:
         a = answers[x.number]
         c = truth.counts[x.number]
-        if a is None or (x.kind is QuestionKind.TEXT and not any(a if isinstance(a, list)
-                                                                 else [a])):
+        if a is None or (
+            x.kind is QuestionKind.TEXT and not any(a if isinstance(a, list) else [a])
+        ):
             continue
         truth.answered[x.number] += 1
         if x.kind is QuestionKind.TEXT:
@@ -265,8 +280,11 @@ def generate_export(
     """Write an export of `responses` responses (plus messy rows when `messy`) and return its
     ground truth. vendor: "wjx" | "tencent"; mode (wjx only): "text" | "code"; fmt: "xlsx" |
     "csv"; encoding (csv only): "utf-8-sig" | "utf-8" | "gbk" | "gb18030"."""
-    if vendor not in ("wjx", "tencent") or mode not in ("text", "code") or fmt not in ("xlsx",
-                                                                                      "csv"):
+    if (
+        vendor not in ("wjx", "tencent")
+        or mode not in ("text", "code")
+        or fmt not in ("xlsx", "csv")
+    ):
         raise ValueError("vendor must be wjx|tencent, mode text|code, fmt xlsx|csv")
     if vendor == "tencent":
         mode = "text"
@@ -277,16 +295,23 @@ def generate_export(
     for x in q.questions:
         truth.counts[x.number] = (
             {r: Counter({lb: 0 for lb in x.labels}) for r in x.rows}
-            if x.kind is QuestionKind.MATRIX else Counter({lb: 0 for lb in x.labels}))
+            if x.kind is QuestionKind.MATRIX
+            else Counter({lb: 0 for lb in x.labels})
+        )
     rows = _rows(q, rng, truth, responses, vendor, mode, fmt, messy, progress)
     header = _header(q, vendor, mode)
     if fmt == "csv":
         _write_csv(p, header, rows, encoding)
     else:
         _write_xlsx(p, header, rows, big=responses > 20_000)
-    truth.counts = {n: ({r: dict(v) for r, v in c.items()} if isinstance(next(iter(c.values()),
-                                                                                None), Counter)
-                        else dict(c)) for n, c in truth.counts.items()}
+    truth.counts = {
+        n: (
+            {r: dict(v) for r, v in c.items()}
+            if isinstance(next(iter(c.values()), None), Counter)
+            else dict(c)
+        )
+        for n, c in truth.counts.items()
+    }
     return truth
 
 
@@ -294,8 +319,20 @@ def _header(q: Questionnaire, vendor: str, mode: str) -> list[str]:
     if vendor == "wjx":
         meta = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
         return meta + [h for x in q.questions for h in _header_wjx(x, mode)]
-    meta = ["编号", "开始答题时间", "结束答题时间", "答题时长", "地理位置国家和地区", "地理位置省",
-            "地理位置市", "用户类型", "用户标识", "昵称", "自定义字段", "IP"]
+    meta = [
+        "编号",
+        "开始答题时间",
+        "结束答题时间",
+        "答题时长",
+        "地理位置国家和地区",
+        "地理位置省",
+        "地理位置市",
+        "用户类型",
+        "用户标识",
+        "昵称",
+        "自定义字段",
+        "IP",
+    ]
     return meta + [h for x in q.questions for h in _header_tencent(x)]
 
 
@@ -303,16 +340,26 @@ _BLANK = object()
 _BROKEN = object()
 
 
-def _rows(q: Questionnaire, rng: random.Random, truth: ExportTruth, n: int, vendor: str,
-          mode: str, fmt: str, messy: bool,
-          progress: Callable[[int], None] | None) -> Iterator[list[Cell] | object]:
+def _rows(
+    q: Questionnaire,
+    rng: random.Random,
+    truth: ExportTruth,
+    n: int,
+    vendor: str,
+    mode: str,
+    fmt: str,
+    messy: bool,
+    progress: Callable[[int], None] | None,
+) -> Iterator[list[Cell] | object]:
     who = _Respondent(q, rng)
     start = datetime(2026, 8, 20, 9, 0, 0)
     recent: list[list[Cell]] = []
-    widths = [len(_header_wjx(x, mode) if vendor == "wjx" else _header_tencent(x))
-              for x in q.questions]
-    invalid_q = next((x for x in q.questions if x.kind is QuestionKind.SINGLE and x.show_if
-                      is None), None)
+    widths = [
+        len(_header_wjx(x, mode) if vendor == "wjx" else _header_tencent(x)) for x in q.questions
+    ]
+    invalid_q = next(
+        (x for x in q.questions if x.kind is QuestionKind.SINGLE and x.show_if is None), None
+    )
     for i in range(1, n + 1):
         if progress is not None and i % 100_000 == 0:
             progress(i)
@@ -337,23 +384,45 @@ def _rows(q: Questionnaire, rng: random.Random, truth: ExportTruth, n: int, vend
         ended = start + timedelta(minutes=7 * i + rng.randint(0, 6), seconds=rng.randint(0, 59))
         bad = messy and invalid_q is not None and rng.random() < 0.003
         if vendor == "wjx":
-            meta: list[Cell] = [i, ended.strftime("%Y/%m/%d %H:%M:%S"), f"{secs}秒",
-                                rng.choice(_SOURCES), "直接访问",
-                                f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.0.1(山西-阳泉)"]
-            cells = meta + [c for x, wd in zip(q.questions, widths, strict=True)
-                            for c in _cells_wjx(x, answers[x.number], mode, wd)]
+            meta: list[Cell] = [
+                i,
+                ended.strftime("%Y/%m/%d %H:%M:%S"),
+                f"{secs}秒",
+                rng.choice(_SOURCES),
+                "直接访问",
+                f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.0.1(山西-阳泉)",
+            ]
+            cells = meta + [
+                c
+                for x, wd in zip(q.questions, widths, strict=True)
+                for c in _cells_wjx(x, answers[x.number], mode, wd)
+            ]
         else:
             began = ended - timedelta(seconds=secs)
-            meta = [i, began if fmt == "xlsx" else began.strftime("%Y-%m-%d %H:%M:%S"),
-                    ended if fmt == "xlsx" else ended.strftime("%Y-%m-%d %H:%M:%S"), secs,
-                    "中国", "山西", "阳泉", "微信用户", f"oX{rng.getrandbits(40):x}", "小明", "",
-                    f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7"]
-            cells = meta + [c for x, wd in zip(q.questions, widths, strict=True)
-                            for c in _cells_tencent(x, answers[x.number], wd)]
+            meta = [
+                i,
+                began if fmt == "xlsx" else began.strftime("%Y-%m-%d %H:%M:%S"),
+                ended if fmt == "xlsx" else ended.strftime("%Y-%m-%d %H:%M:%S"),
+                secs,
+                "中国",
+                "山西",
+                "阳泉",
+                "微信用户",
+                f"oX{rng.getrandbits(40):x}",
+                "小明",
+                "",
+                f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7",
+            ]
+            cells = meta + [
+                c
+                for x, wd in zip(q.questions, widths, strict=True)
+                for c in _cells_tencent(x, answers[x.number], wd)
+            ]
         if bad and invalid_q is not None:
             # A label the questionnaire does not know: a warning, and the answer is not counted.
-            col = len(meta) + sum(wd for x, wd in zip(q.questions, widths, strict=True)
-                                  if x.number < invalid_q.number)
+            col = len(meta) + sum(
+                wd for x, wd in zip(q.questions, widths, strict=True) if x.number < invalid_q.number
+            )
             cells[col] = "不知道" if mode == "text" else 99
             answers[invalid_q.number] = None
             truth.invalid_values += 1
@@ -367,8 +436,9 @@ def _rows(q: Questionnaire, rng: random.Random, truth: ExportTruth, n: int, vend
         yield cells
 
 
-def _write_csv(p: Path, header: list[str], rows: Iterator[list[Cell] | object],
-               encoding: str) -> None:
+def _write_csv(
+    p: Path, header: list[str], rows: Iterator[list[Cell] | object], encoding: str
+) -> None:
     with p.open("w", encoding=encoding, newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(header)
@@ -382,14 +452,20 @@ def _write_csv(p: Path, header: list[str], rows: Iterator[list[Cell] | object],
                 w.writerow(row)
 
 
-def _write_xlsx(p: Path, header: list[str], rows: Iterator[list[Cell] | object],
-                big: bool) -> None:
+def _write_xlsx(p: Path, header: list[str], rows: Iterator[list[Cell] | object], big: bool) -> None:
     import xlsxwriter
 
     # constant_memory streams rows to disk (and writes inline strings, as some tools do);
     # small files use the shared-strings table like Excel and 问卷星 do.
-    wb = xlsxwriter.Workbook(str(p), {"constant_memory": big, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(p),
+        {
+            "constant_memory": big,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     if big:
         wb.use_zip64()  # a million rows of sheet XML passes the 2 GiB ZIP limit
     ws = wb.add_worksheet("Sheet1")

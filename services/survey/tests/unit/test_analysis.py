@@ -14,45 +14,82 @@ from survey_service.domain import (
 from survey_service.domain.analysis.textmine import TextAccumulator, mask_personal
 from survey_service.domain.values import Missing
 
-Q = parse_questionnaire({
-    "id": "t", "version": "1",
-    "questions": [
-        {"number": 1, "title": "年级", "kind": "single", "options": ["大一", "大二", "博士"]},
-        {"number": 2, "title": "满意度", "kind": "scale",
-         "options": [{"label": lb, "value": i + 1} for i, lb in
-                     enumerate(["很差", "差", "一般", "好", "很好"])]},
-        {"number": 3, "title": "兴趣", "kind": "multi", "options": ["读书", "运动", "音乐"]},
-        {"number": 4, "title": "评价", "kind": "matrix", "rows": ["甲", "乙"],
-         "options": [{"label": "差", "value": 1}, {"label": "中", "value": 2},
-                     {"label": "好", "value": 3}]},
-        {"number": 5, "title": "愿意回来吗", "kind": "single", "options": ["愿意", "不愿意"]},
-        {"number": 6, "title": "建议", "kind": "text"},
-    ],
-    "analysis": {"crosstabs": [{"row": 5, "columns": [1]}]},
-})
+Q = parse_questionnaire(
+    {
+        "id": "t",
+        "version": "1",
+        "questions": [
+            {"number": 1, "title": "年级", "kind": "single", "options": ["大一", "大二", "博士"]},
+            {
+                "number": 2,
+                "title": "满意度",
+                "kind": "scale",
+                "options": [
+                    {"label": lb, "value": i + 1}
+                    for i, lb in enumerate(["很差", "差", "一般", "好", "很好"])
+                ],
+            },
+            {"number": 3, "title": "兴趣", "kind": "multi", "options": ["读书", "运动", "音乐"]},
+            {
+                "number": 4,
+                "title": "评价",
+                "kind": "matrix",
+                "rows": ["甲", "乙"],
+                "options": [
+                    {"label": "差", "value": 1},
+                    {"label": "中", "value": 2},
+                    {"label": "好", "value": 3},
+                ],
+            },
+            {"number": 5, "title": "愿意回来吗", "kind": "single", "options": ["愿意", "不愿意"]},
+            {"number": 6, "title": "建议", "kind": "text"},
+        ],
+        "analysis": {"crosstabs": [{"row": 5, "columns": [1]}]},
+    }
+)
 
 
-def _resp(i: int, grade: str, sat: int, hobbies: tuple[str, ...], back: str,
-          duration: float = 200, text: str | None = None) -> Response:
+def _resp(
+    i: int,
+    grade: str,
+    sat: int,
+    hobbies: tuple[str, ...],
+    back: str,
+    duration: float = 200,
+    text: str | None = None,
+) -> Response:
     labels = ["很差", "差", "一般", "好", "很好"]
-    return Response(row=i + 2, fingerprint=str(i), duration=duration, content_key=i + 1,
-                    answers={
-                        1: Answer(labels=(grade,)),
-                        2: Answer(labels=(labels[sat - 1],), value=float(sat)),
-                        3: Answer(labels=hobbies) if hobbies else Answer(Missing.EMPTY),
-                        4: Answer(rows={"甲": "好", "乙": "差"}),
-                        5: Answer(labels=(back,)),
-                        6: Answer(text=text) if text else Answer(Missing.EMPTY),
-                    })
+    return Response(
+        row=i + 2,
+        fingerprint=str(i),
+        duration=duration,
+        content_key=i + 1,
+        answers={
+            1: Answer(labels=(grade,)),
+            2: Answer(labels=(labels[sat - 1],), value=float(sat)),
+            3: Answer(labels=hobbies) if hobbies else Answer(Missing.EMPTY),
+            4: Answer(rows={"甲": "好", "乙": "差"}),
+            5: Answer(labels=(back,)),
+            6: Answer(text=text) if text else Answer(Missing.EMPTY),
+        },
+    )
 
 
 def _population() -> list[Response]:
     out = []
     for i in range(40):
         grade = "大一" if i < 20 else ("大二" if i < 37 else "博士")  # 博士: 3 people
-        out.append(_resp(i, grade, sat=1 + i % 5, hobbies=("读书", "运动") if i % 2 else ("读书",),
-                         back="愿意" if i % 3 else "不愿意", duration=30 if i < 4 else 300,
-                         text="希望多提供实践岗位和实践补贴" if i % 4 == 0 else None))
+        out.append(
+            _resp(
+                i,
+                grade,
+                sat=1 + i % 5,
+                hobbies=("读书", "运动") if i % 2 else ("读书",),
+                back="愿意" if i % 3 else "不愿意",
+                duration=30 if i < 4 else 300,
+                text="希望多提供实践岗位和实践补贴" if i % 4 == 0 else None,
+            )
+        )
     return out
 
 
@@ -130,7 +167,8 @@ def test_reservoir_keeps_memory_bounded() -> None:
 
 def test_personal_data_in_free_text_is_masked() -> None:
     assert mask_personal("电话13812345678，身份证140302199901011234") == (
-        "电话138****5678，身份证140302********1234")
+        "电话138****5678，身份证140302********1234"
+    )
 
 
 def test_analyzer_accepts_a_questionnaire_that_grew() -> None:

@@ -45,8 +45,10 @@ def test_every_row_is_accounted_for(exports: dict[str, ExportTruth], layout: str
     assert rep.data_rows == rep.responses + rep.rejected + rep.blank == truth.data_rows
     rejected = [p for p in rep.problems if p.level is Level.REJECTED]
     assert len(rejected) == truth.rejected and all(p.row and p.row > 1 for p in rejected)
-    assert sum(p.level is Level.WARNING and p.reason.startswith("未知选项")
-               for p in rep.problems) == truth.invalid_values
+    assert (
+        sum(p.level is Level.WARNING and p.reason.startswith("未知选项") for p in rep.problems)
+        == truth.invalid_values
+    )
     assert result["overview"]["speeders"] == truth.speeders
 
 
@@ -66,20 +68,23 @@ def test_counts_match_the_truth(exports: dict[str, ExportTruth], layout: str) ->
 
 
 @pytest.mark.parametrize("layout", LAYOUT_IDS)
-def test_personal_data_never_survives_import(exports: dict[str, ExportTruth],
-                                             layout: str) -> None:
+def test_personal_data_never_survives_import(exports: dict[str, ExportTruth], layout: str) -> None:
     truth = exports[layout]
     result, imp, responses = _run(truth, None)
     dropped = imp.report.dropped_columns  # type: ignore[attr-defined]
-    assert ("来自IP" in dropped) if truth.vendor == "wjx" else {"IP", "用户标识", "昵称"} <= set(
-        dropped)
+    assert (
+        ("来自IP" in dropped)
+        if truth.vendor == "wjx"
+        else {"IP", "用户标识", "昵称"} <= set(dropped)
+    )
     text = repr(result) + "".join(repr(r.answers) for r in responses[:50])
     assert "山西-阳泉)" not in text and "oX" not in text and "小明" not in text
 
 
 @pytest.mark.parametrize("layout", [x for x in LAYOUT_IDS if "-text-" in x])
-def test_inferred_questionnaire_finds_the_same_counts(exports: dict[str, ExportTruth],
-                                                      layout: str) -> None:
+def test_inferred_questionnaire_finds_the_same_counts(
+    exports: dict[str, ExportTruth], layout: str
+) -> None:
     truth = exports[layout]
     result, _, _ = _run(truth, None)
     kinds = {q["number"]: q["kind"] for q in result["questions"]}
@@ -98,8 +103,9 @@ def test_inferred_questionnaire_finds_the_same_counts(exports: dict[str, ExportT
 
 
 @pytest.mark.parametrize("layout", ["wjx-code-xlsx-utf-8-sig", "wjx-code-csv-gbk"])
-def test_inferred_code_download_counts_by_option_index(exports: dict[str, ExportTruth],
-                                                       layout: str) -> None:
+def test_inferred_code_download_counts_by_option_index(
+    exports: dict[str, ExportTruth], layout: str
+) -> None:
     truth = exports[layout]
     season = season_questionnaire()
     result, imp, _ = _run(truth, None)
@@ -109,7 +115,8 @@ def test_inferred_code_download_counts_by_option_index(exports: dict[str, Export
         labels = season.question(number).labels
         got = by_number[number]["counts"]
         assert {labels[int(k) - 1]: v for k, v in got.items() if k != "99"} == {
-            k: v for k, v in truth.counts[number].items() if v}
+            k: v for k, v in truth.counts[number].items() if v
+        }
     # split 0/1 columns become a multi question with the option texts of the headers
     assert by_number[10]["kind"] == "multi"
     assert by_number[10]["counts"] == truth.counts[10]
@@ -138,10 +145,12 @@ def test_skip_logic_answers_are_skipped_not_empty(exports: dict[str, ExportTruth
     assert all(r.answers[9].status is Missing.SKIPPED for r in hidden)
 
 
-@pytest.mark.parametrize("layout", ["wjx-text-csv-utf-8-sig", "wjx-code-xlsx-",
-                                    "tencent-text-csv-gb18030"])
-def test_ranking_blanks_and_other_text(sink_exports: dict[str, ExportTruth],
-                                       kitchen_sink: Questionnaire, layout: str) -> None:
+@pytest.mark.parametrize(
+    "layout", ["wjx-text-csv-utf-8-sig", "wjx-code-xlsx-", "tencent-text-csv-gb18030"]
+)
+def test_ranking_blanks_and_other_text(
+    sink_exports: dict[str, ExportTruth], kitchen_sink: Questionnaire, layout: str
+) -> None:
     truth = sink_exports[layout]
     result, imp, responses = _run(truth, kitchen_sink)
     assert imp.report.rejected == truth.rejected  # type: ignore[attr-defined]
@@ -154,19 +163,28 @@ def test_ranking_blanks_and_other_text(sink_exports: dict[str, ExportTruth],
     assert by_number[2]["first_choice"] == {k: first[k] for k in ("阳泉", "太原", "北京", "上海")}
 
 
-def test_crosstab_counts_equal_a_recount_of_the_responses(
-        exports: dict[str, ExportTruth]) -> None:
+def test_crosstab_counts_equal_a_recount_of_the_responses(exports: dict[str, ExportTruth]) -> None:
     """The identity tallies the analysis uses for speed must give the plain joint counts."""
     result, _, responses = _run(exports["wjx-code-xlsx-utf-8-sig"], season_questionnaire())
-    ct = next(c for c in result["crosstabs"]
-              if c["row"]["number"] == 11 and c["column"]["number"] == 2)
-    joint = Counter((r.answers[11].labels[0], r.answers[2].labels[0]) for r in responses
-                    if r.answers[11].status is None and r.answers[2].status is None)
+    ct = next(
+        c for c in result["crosstabs"] if c["row"]["number"] == 11 and c["column"]["number"] == 2
+    )
+    joint = Counter(
+        (r.answers[11].labels[0], r.answers[2].labels[0])
+        for r in responses
+        if r.answers[11].status is None and r.answers[2].status is None
+    )
     for i, row in enumerate(ct["row_labels"]):
         for j, col in enumerate(ct["column_labels"]):
             shown = ct["counts"][i][j]
             assert shown is None or shown == joint[(row, col)]
-            assert shown is not None or joint[(row, col)] < 5 or ct["column_totals"][j] is None \
-                or any(ct["counts"][k][j] is None and joint[(ct["row_labels"][k], col)] < 5
-                       for k in range(len(ct["row_labels"])))
+            assert (
+                shown is not None
+                or joint[(row, col)] < 5
+                or ct["column_totals"][j] is None
+                or any(
+                    ct["counts"][k][j] is None and joint[(ct["row_labels"][k], col)] < 5
+                    for k in range(len(ct["row_labels"]))
+                )
+            )
     assert sum(t for t in ct["column_totals"] if t is not None) <= ct["n"] == sum(joint.values())

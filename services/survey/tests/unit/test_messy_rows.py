@@ -9,12 +9,23 @@ import pytest
 from survey_service.domain import Level, parse_questionnaire, read_export
 from survey_service.domain.values import Missing
 
-Q = parse_questionnaire({"id": "t", "version": "1", "questions": [
-    {"number": 1, "title": "您的性别", "kind": "single", "options": ["男", "女"]},
-    {"number": 2, "title": "您的兴趣", "kind": "multi", "max_choices": 2,
-     "options": ["读书", "运动", {"label": "其他", "open": True}]},
-    {"number": 3, "title": "建议", "kind": "text"},
-]})
+Q = parse_questionnaire(
+    {
+        "id": "t",
+        "version": "1",
+        "questions": [
+            {"number": 1, "title": "您的性别", "kind": "single", "options": ["男", "女"]},
+            {
+                "number": 2,
+                "title": "您的兴趣",
+                "kind": "multi",
+                "max_choices": 2,
+                "options": ["读书", "运动", {"label": "其他", "open": True}],
+            },
+            {"number": 3, "title": "建议", "kind": "text"},
+        ],
+    }
+)
 
 CSV = """序号,提交答卷时间,所用时间,来源,来源详情,来自IP,1、您的性别,2、您的兴趣,3、建议
 1,2026/09/03 12:00:00,215秒,微信,直接访问,1.2.3.4(山西-阳泉),男,读书┋其他〖爬山〗,很好
@@ -72,8 +83,12 @@ def test_same_rows_in_any_encoding(encoding: str) -> None:
 
 
 def test_tab_separated_and_crlf() -> None:
-    text = CSV.splitlines()[0].replace(",", "\t") + "\r\n" + "\t".join(
-        ["1", "2026/09/03 12:00:00", "215秒", "微信", "x", "ip", "女", "运动", "好"]) + "\r\n"
+    text = (
+        CSV.splitlines()[0].replace(",", "\t")
+        + "\r\n"
+        + "\t".join(["1", "2026/09/03 12:00:00", "215秒", "微信", "x", "ip", "女", "运动", "好"])
+        + "\r\n"
+    )
     _, responses = _import(text)
     assert responses[0].answers[1].labels == ("女",)
 

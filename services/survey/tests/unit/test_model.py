@@ -35,32 +35,61 @@ def test_skip_logic() -> None:
     assert ShowIf(question=1, any_of=("学生",)).shown(("学生",))
 
 
-@pytest.mark.parametrize(("doc", "message"), [
-    ({"questions": [{"number": 1, "title": "a", "kind": "single", "options": ["x"]},
-                    {"number": 1, "title": "b", "kind": "text"}]}, "duplicate question"),
-    ({"questions": [{"number": 1, "title": "a", "kind": "single"}]}, "needs options"),
-    ({"questions": [{"number": 1, "title": "a", "kind": "matrix", "options": ["x"]}]},
-     "needs rows"),
-    ({"questions": [{"number": 1, "title": "a", "kind": "single", "options": ["x", "x"]}]},
-     "duplicate option"),
-    ({"questions": [{"number": 1, "title": "a", "kind": "text",
-                     "show_if": {"question": 2, "any_of": ["x"]}},
-                    {"number": 2, "title": "b", "kind": "single", "options": ["x"]}]},
-     "earlier question"),
-    ({"questions": [{"number": 1, "title": "a", "kind": "bogus"}]}, "kind"),
-])
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (
+            {
+                "questions": [
+                    {"number": 1, "title": "a", "kind": "single", "options": ["x"]},
+                    {"number": 1, "title": "b", "kind": "text"},
+                ]
+            },
+            "duplicate question",
+        ),
+        ({"questions": [{"number": 1, "title": "a", "kind": "single"}]}, "needs options"),
+        (
+            {"questions": [{"number": 1, "title": "a", "kind": "matrix", "options": ["x"]}]},
+            "needs rows",
+        ),
+        (
+            {"questions": [{"number": 1, "title": "a", "kind": "single", "options": ["x", "x"]}]},
+            "duplicate option",
+        ),
+        (
+            {
+                "questions": [
+                    {
+                        "number": 1,
+                        "title": "a",
+                        "kind": "text",
+                        "show_if": {"question": 2, "any_of": ["x"]},
+                    },
+                    {"number": 2, "title": "b", "kind": "single", "options": ["x"]},
+                ]
+            },
+            "earlier question",
+        ),
+        ({"questions": [{"number": 1, "title": "a", "kind": "bogus"}]}, "kind"),
+    ],
+)
 def test_invalid_questionnaires(doc: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ValueError, match=message):
         parse_questionnaire({"id": "x", "version": "1", **doc})
 
 
 def test_load_json_and_yaml(tmp_path: Path) -> None:
-    doc = {"id": "x", "version": "2", "questions": [
-        {"number": 1, "title": "a", "kind": "single", "options": ["甲", "乙"]}]}
+    doc = {
+        "id": "x",
+        "version": "2",
+        "questions": [{"number": 1, "title": "a", "kind": "single", "options": ["甲", "乙"]}],
+    }
     (tmp_path / "q.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "q.yaml").write_text(
         "id: x\nversion: '2'\nquestions:\n  - {number: 1, title: a, kind: single, "
-        "options: [甲, 乙]}\n", encoding="utf-8")
+        "options: [甲, 乙]}\n",
+        encoding="utf-8",
+    )
     assert load_questionnaire(tmp_path / "q.json") == load_questionnaire(tmp_path / "q.yaml")
     with pytest.raises(ValueError, match="cannot read"):
         load_questionnaire(tmp_path / "missing.json")

@@ -24,8 +24,9 @@ def _run(*args: str) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
-@pytest.mark.parametrize("layout", ["wjx-text-xlsx-utf-8-sig", "wjx-code-csv-gbk",
-                                    "tencent-text-csv-utf-8-sig"])
+@pytest.mark.parametrize(
+    "layout", ["wjx-text-xlsx-utf-8-sig", "wjx-code-csv-gbk", "tencent-text-csv-utf-8-sig"]
+)
 def test_json_contract(exports: dict[str, ExportTruth], layout: str) -> None:
     truth = exports[layout]
     code, out, _ = _run("analyze", str(truth.path), "--format", "json", "-q", "season")
@@ -51,11 +52,11 @@ def test_json_without_questionnaire_is_default(exports: dict[str, ExportTruth]) 
     assert [q["number"] for q in data["questions"]] == list(range(1, 18))
 
 
-def test_output_file_and_no_personal_data(exports: dict[str, ExportTruth],
-                                          tmp_path: Path) -> None:
+def test_output_file_and_no_personal_data(exports: dict[str, ExportTruth], tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    code, stdout, _ = _run("analyze", str(exports["tencent-text-xlsx-utf-8-sig"].path),
-                           "-o", str(out))
+    code, stdout, _ = _run(
+        "analyze", str(exports["tencent-text-xlsx-utf-8-sig"].path), "-o", str(out)
+    )
     assert code == 0 and stdout == ""
     text = out.read_text(encoding="utf-8")
     assert "oX" not in text and "小明" not in text and not re.search(r"10\.\d+\.\d+\.7", text)
@@ -63,8 +64,16 @@ def test_output_file_and_no_personal_data(exports: dict[str, ExportTruth],
 
 def test_xlsx_report_opens(exports: dict[str, ExportTruth], tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
-    code, _, _ = _run("analyze", str(exports["wjx-text-xlsx-utf-8-sig"].path), "-f", "xlsx",
-                      "-o", str(out), "-q", "season")
+    code, _, _ = _run(
+        "analyze",
+        str(exports["wjx-text-xlsx-utf-8-sig"].path),
+        "-f",
+        "xlsx",
+        "-o",
+        str(out),
+        "-q",
+        "season",
+    )
     assert code == 0
     with zipfile.ZipFile(out) as z:
         assert z.testzip() is None
@@ -79,15 +88,17 @@ def test_xlsx_report_opens(exports: dict[str, ExportTruth], tmp_path: Path) -> N
 
 
 def test_html_report(exports: dict[str, ExportTruth], tmp_path: Path) -> None:
-    code, out, _ = _run("analyze", str(exports["wjx-code-xlsx-utf-8-sig"].path), "-f", "html",
-                        "-q", "season")
+    code, out, _ = _run(
+        "analyze", str(exports["wjx-code-xlsx-utf-8-sig"].path), "-f", "html", "-q", "season"
+    )
     assert code == 0
     assert out.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in out
     for title in ("您的性别", "请对以下方面进行评价", "交叉分析", "<svg"):
         assert title in out
     assert "<script src" not in out and "cdn" not in out.lower()
-    embedded = re.search(r'<script type="application/json" id="survey-result">(.*?)</script>',
-                         out, re.S)
+    embedded = re.search(
+        r'<script type="application/json" id="survey-result">(.*?)</script>', out, re.S
+    )
     assert embedded and json.loads(embedded.group(1))["responses"] > 0
 
 
@@ -96,10 +107,14 @@ def test_xlsx_needs_an_output_file(exports: dict[str, ExportTruth]) -> None:
     assert code == 2 and "-o" in err
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    (b"", "empty"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, ".xls"),
-    (b"name,age\nx,1\n", "no question columns"),
-])
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, ".xls"),
+        (b"name,age\nx,1\n", "no question columns"),
+    ],
+)
 def test_unreadable_exports_exit_2(tmp_path: Path, content: bytes, needle: str) -> None:
     p = tmp_path / "bad.csv"
     p.write_bytes(content)
@@ -107,8 +122,9 @@ def test_unreadable_exports_exit_2(tmp_path: Path, content: bytes, needle: str) 
     assert code == 2 and needle in err and out == ""
 
 
-def test_missing_file_and_bad_questionnaire(tmp_path: Path,
-                                            exports: dict[str, ExportTruth]) -> None:
+def test_missing_file_and_bad_questionnaire(
+    tmp_path: Path, exports: dict[str, ExportTruth]
+) -> None:
     code, _, err = _run("analyze", str(tmp_path / "nope.xlsx"))
     assert code == 2 and "no such file" in err
     bad = tmp_path / "q.json"
@@ -133,10 +149,17 @@ def test_questionnaire_command_round_trips() -> None:
     assert code == 0 and len(json.loads(out)["questions"]) == 17
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("Q1 您的性别", "Q1 您的性别"), ("a[b]:c*d?e/f\\g", "a_b__c_d_e_f_g"), ("'x'", "x"),
-    ("History", "History_"), ("", "Sheet"), ("长" * 40, "长" * 31),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Q1 您的性别", "Q1 您的性别"),
+        ("a[b]:c*d?e/f\\g", "a_b__c_d_e_f_g"),
+        ("'x'", "x"),
+        ("History", "History_"),
+        ("", "Sheet"),
+        ("长" * 40, "长" * 31),
+    ],
+)
 def test_sheet_names_follow_excel_rules(raw: str, expected: str) -> None:
     assert sheet_name(raw, set()) == expected
 

@@ -10,10 +10,17 @@ from survey_service.domain.analysis.privacy import suppress_columns
 from survey_service.domain.analysis.stats import chi2_sf, chi_square, mean_sd
 
 
-@pytest.mark.parametrize(("x", "df", "p"), [
-    (3.841458820694124, 1, 0.05), (5.991464547107979, 2, 0.05), (18.307038053275146, 10, 0.05),
-    (0.5, 3, 0.9188914116546758), (100.0, 50, 3.4549313829848e-05), (0.0, 4, 1.0),
-])
+@pytest.mark.parametrize(
+    ("x", "df", "p"),
+    [
+        (3.841458820694124, 1, 0.05),
+        (5.991464547107979, 2, 0.05),
+        (18.307038053275146, 10, 0.05),
+        (0.5, 3, 0.9188914116546758),
+        (100.0, 50, 3.4549313829848e-05),
+        (0.0, 4, 1.0),
+    ],
+)
 def test_chi2_survival_matches_reference_values(x: float, df: int, p: float) -> None:
     assert chi2_sf(x, df) == pytest.approx(p, rel=1e-9)
 

@@ -20,10 +20,18 @@ from survey_service.domain.values import (
 )
 
 
-@pytest.mark.parametrize(("cell", "kind"), [
-    ("", Missing.EMPTY), ("(空)", Missing.EMPTY), ("(跳过)", Missing.SKIPPED),
-    ("-2", Missing.SKIPPED), ("-3", Missing.NOT_SHOWN), ("男", None), ("0", None),
-])
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        ("", Missing.EMPTY),
+        ("(空)", Missing.EMPTY),
+        ("(跳过)", Missing.SKIPPED),
+        ("-2", Missing.SKIPPED),
+        ("-3", Missing.NOT_SHOWN),
+        ("男", None),
+        ("0", None),
+    ],
+)
 def test_missing_markers(cell: str, kind: Missing | None) -> None:
     assert missing(cell) is kind
 
@@ -47,9 +55,16 @@ def test_split_joined_round_trip(labels: list[str]) -> None:
     assert split_joined("┋".join(labels), "┋") == labels
 
 
-@pytest.mark.parametrize(("cell", "seconds"), [
-    ("215秒", 215), ("215", 215), ("3分35秒", 215), ("00:03:35", 215), ("1小时2分3秒", 3723),
-])
+@pytest.mark.parametrize(
+    ("cell", "seconds"),
+    [
+        ("215秒", 215),
+        ("215", 215),
+        ("3分35秒", 215),
+        ("00:03:35", 215),
+        ("1小时2分3秒", 3723),
+    ],
+)
 def test_duration(cell: str, seconds: float) -> None:
     assert parse_duration(cell) == seconds
 
@@ -67,13 +82,16 @@ def test_time_garbage() -> None:
     assert parse_time("#REF!") is None and parse_time("12") is None
 
 
-@pytest.mark.parametrize(("data", "encoding"), [
-    (codecs.BOM_UTF8 + "序号,1、性别".encode(), "utf-8-sig"),
-    ("序号,1、性别".encode(), "utf-8"),
-    ("序号,1、性别".encode("gbk"), "gb18030"),
-    ("序号,1、性别┋".encode("gb18030"), "gb18030"),
-    ("序号".encode("utf-16"), "utf-16"),
-])
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (codecs.BOM_UTF8 + "序号,1、性别".encode(), "utf-8-sig"),
+        ("序号,1、性别".encode(), "utf-8"),
+        ("序号,1、性别".encode("gbk"), "gb18030"),
+        ("序号,1、性别┋".encode("gb18030"), "gb18030"),
+        ("序号".encode("utf-16"), "utf-16"),
+    ],
+)
 def test_detect_encoding(data: bytes, encoding: str) -> None:
     assert detect_encoding(data) == encoding
 

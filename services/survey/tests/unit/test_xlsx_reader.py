@@ -25,8 +25,11 @@ def test_reads_shared_and_inline_strings(tmp_path: Path, constant_memory: bool) 
     wb.close()
     with p.open("rb") as fh:
         rows = list(iter_xlsx_rows(fh))
-    assert rows == [(1, ["序号", "1、您的性别", "2、a&b<c>"]), (2, ["1", "男", "x\ny"]),
-                    (3, ["2.5", "", "", "远处"])]
+    assert rows == [
+        (1, ["序号", "1、您的性别", "2、a&b<c>"]),
+        (2, ["1", "男", "x\ny"]),
+        (3, ["2.5", "", "", "远处"]),
+    ]
 
 
 def test_first_sheet_by_workbook_order_and_rich_text(tmp_path: Path) -> None:
@@ -55,13 +58,16 @@ def test_rows_spanning_read_chunks(tmp_path: Path) -> None:
     assert all(cells == [str(i), long, f"行{i}"] for i, (_, cells) in enumerate(rows))
 
 
-@pytest.mark.parametrize(("data", "needle"), [
-    (b"", "empty"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
-    (b"<html><table><tr><td>1</td></tr></table></html>", "HTML"),
-    (b"PK\x03\x04garbage", "zip"),
-    (b"\x00\x01\x02\x03binary", "binary"),
-])
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+        (b"<html><table><tr><td>1</td></tr></table></html>", "HTML"),
+        (b"PK\x03\x04garbage", "zip"),
+        (b"\x00\x01\x02\x03binary", "binary"),
+    ],
+)
 def test_unreadable_files_are_named(data: bytes, needle: str) -> None:
     with pytest.raises(UnreadableExport, match=needle):
         t = open_table(io.BytesIO(data))

@@ -33,9 +33,13 @@ from survey_service.domain.responses import Answer, ImportReport, Level, Problem
 from survey_service.domain.tabular import UnreadableExport
 
 
-def analyze_export(stream: IO[bytes], questionnaire: Questionnaire | None = None, *,
-                   crosstabs: list[tuple[int, int]] | None = None,
-                   progress: Progress | None = None) -> dict[str, Any]:
+def analyze_export(
+    stream: IO[bytes],
+    questionnaire: Questionnaire | None = None,
+    *,
+    crosstabs: list[tuple[int, int]] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Import and analyse one export in a single streaming pass."""
     imp = read_export(stream, questionnaire, progress)
     analyzer = Analyzer(imp.questionnaire, crosstabs)
@@ -44,8 +48,12 @@ def analyze_export(stream: IO[bytes], questionnaire: Questionnaire | None = None
     return build_result(analyzer, imp.questionnaire, imp.report)
 
 
-def analyze_responses(questionnaire: Questionnaire, responses: Iterable[Response], *,
-                      crosstabs: list[tuple[int, int]] | None = None) -> dict[str, Any]:
+def analyze_responses(
+    questionnaire: Questionnaire,
+    responses: Iterable[Response],
+    *,
+    crosstabs: list[tuple[int, int]] | None = None,
+) -> dict[str, Any]:
     """Analyse responses from anywhere (e.g. the database, API submissions)."""
     analyzer = Analyzer(questionnaire, crosstabs)
     for response in responses:
@@ -54,8 +62,25 @@ def analyze_responses(questionnaire: Questionnaire, responses: Iterable[Response
 
 
 __all__ = [
-    "Analyzer", "Answer", "ExportImport", "ImportReport", "Level", "Option", "Problem",
-    "Question", "QuestionKind", "Questionnaire", "Response", "ShowIf", "UnreadableExport",
-    "analyze_export", "analyze_responses", "build_result", "compare_results",
-    "load_questionnaire", "parse_questionnaire", "read_export", "season_questionnaire",
+    "Analyzer",
+    "Answer",
+    "ExportImport",
+    "ImportReport",
+    "Level",
+    "Option",
+    "Problem",
+    "Question",
+    "QuestionKind",
+    "Questionnaire",
+    "Response",
+    "ShowIf",
+    "UnreadableExport",
+    "analyze_export",
+    "analyze_responses",
+    "build_result",
+    "compare_results",
+    "load_questionnaire",
+    "parse_questionnaire",
+    "read_export",
+    "season_questionnaire",
 ]

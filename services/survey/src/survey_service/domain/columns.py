@@ -37,8 +37,15 @@ class HeaderMap:
 
 _SEP_RE = re.compile(r"^\d+([、.])")
 _WJX_META = {"序号", "提交答卷时间", "所用时间", "来源详情", "来自IP", "来源"}
-_TENCENT_META = {"编号", "开始答题时间", "结束答题时间", "答题时长", "地理位置国家和地区",
-                 "用户标识", "自定义字段"}
+_TENCENT_META = {
+    "编号",
+    "开始答题时间",
+    "结束答题时间",
+    "答题时长",
+    "地理位置国家和地区",
+    "用户标识",
+    "自定义字段",
+}
 
 
 def map_header(header: list[str]) -> HeaderMap:

@@ -151,8 +151,11 @@ class ChoiceDecoder(Decoder):
         self.col = self.cols[0]
         self.labels = Labels(question.options, question.closed)
         kind = question.kind
-        self.sep = MULTI_SEP if kind is QuestionKind.MULTI else (
-            RANK_SEP if kind is QuestionKind.RANKING else None)
+        self.sep = (
+            MULTI_SEP
+            if kind is QuestionKind.MULTI
+            else (RANK_SEP if kind is QuestionKind.RANKING else None)
+        )
         self.max = question.max_choices
 
     def options(self) -> tuple[Option, ...]:
@@ -311,8 +314,11 @@ def _match_subs(subs: list[str | None], targets: Sequence[str]) -> list[str | No
         hit = exact.get(_key(s)) or loose.get(_loose(s))
         if hit is None:
             ls = _loose(s)
-            cands = [t for lt, t in loose.items() if lt and ls and (ls.startswith(lt) or
-                                                                    lt.startswith(ls))]
+            cands = [
+                t
+                for lt, t in loose.items()
+                if lt and ls and (ls.startswith(lt) or lt.startswith(ls))
+            ]
             hit = cands[0] if len(cands) == 1 else None
         out.append(hit)
     return out
@@ -330,10 +336,17 @@ def make_decoder(question: Question, group: ColumnGroup) -> tuple[Decoder | None
         if kind is QuestionKind.MATRIX:
             return None, [f"第{question.number}题是矩阵题，但导出中只有一列：{group.headers[0]}"]
         if len(group.cols) > 1:
-            notes += [f"第{question.number}题有多个同名列，只读第一列：{h}"
-                      for h in group.headers[1:]]
-            group = ColumnGroup(group.number, group.title, group.hint, group.cols[:1],
-                                group.subs[:1], group.headers[:1])
+            notes += [
+                f"第{question.number}题有多个同名列，只读第一列：{h}" for h in group.headers[1:]
+            ]
+            group = ColumnGroup(
+                group.number,
+                group.title,
+                group.hint,
+                group.cols[:1],
+                group.subs[:1],
+                group.headers[:1],
+            )
         return ChoiceDecoder(question, group), notes
     targets = question.rows if kind is QuestionKind.MATRIX else question.labels
     if not question.closed:
@@ -347,8 +360,14 @@ def make_decoder(question: Question, group: ColumnGroup) -> tuple[Decoder | None
             notes.append(f"第{question.number}题的列无法对应到问卷中的选项或行：{group.headers[i]}")
     if not keep:
         return None, notes
-    sub = ColumnGroup(group.number, group.title, group.hint, [group.cols[i] for i in keep],
-                      [group.subs[i] for i in keep], [group.headers[i] for i in keep])
+    sub = ColumnGroup(
+        group.number,
+        group.title,
+        group.hint,
+        [group.cols[i] for i in keep],
+        [group.subs[i] for i in keep],
+        [group.headers[i] for i in keep],
+    )
     labels = [m for m in (mapped[i] for i in keep) if m is not None]
     if kind in (QuestionKind.MULTI, QuestionKind.RANKING):
         return SplitChoiceDecoder(question, sub, labels), notes

@@ -65,12 +65,28 @@ def classify_meta(header: str) -> Meta | None:
 
 
 # Type hints some exports append: `1、您的爱好[多选题]`, `3.您的年级【单选题】`.
-_HINT_RE = re.compile(r"\s*[\[【(（]\s*(单选题|多选题|矩阵单选题|矩阵量表题|量表题|排序题|填空题|"
-                      r"多项填空题|简答题|矩阵题|NPS量表题|单选|多选|排序|填空|量表)\s*[\]】)）]\s*$")
-_HINTS = {"单选题": "single", "单选": "single", "多选题": "multi", "多选": "multi",
-          "矩阵单选题": "matrix", "矩阵量表题": "matrix", "矩阵题": "matrix", "量表题": "scale",
-          "量表": "scale", "NPS量表题": "scale", "排序题": "ranking", "排序": "ranking",
-          "填空题": "text", "多项填空题": "text", "简答题": "text", "填空": "text"}
+_HINT_RE = re.compile(
+    r"\s*[\[【(（]\s*(单选题|多选题|矩阵单选题|矩阵量表题|量表题|排序题|填空题|"
+    r"多项填空题|简答题|矩阵题|NPS量表题|单选|多选|排序|填空|量表)\s*[\]】)）]\s*$"
+)
+_HINTS = {
+    "单选题": "single",
+    "单选": "single",
+    "多选题": "multi",
+    "多选": "multi",
+    "矩阵单选题": "matrix",
+    "矩阵量表题": "matrix",
+    "矩阵题": "matrix",
+    "量表题": "scale",
+    "量表": "scale",
+    "NPS量表题": "scale",
+    "排序题": "ranking",
+    "排序": "ranking",
+    "填空题": "text",
+    "多项填空题": "text",
+    "简答题": "text",
+    "填空": "text",
+}
 
 _NUM_RE = re.compile(
     r"^\s*(?:第\s*(?P<a>\d{1,4})\s*题|[Qq]\s*(?P<b>\d{1,4})|(?P<c>\d{1,4}))"

@@ -35,15 +35,23 @@ Progress = Callable[[int], None]
 
 
 class ExportImport:
-    def __init__(self, stream: IO[bytes], questionnaire: Questionnaire | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        questionnaire: Questionnaire | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         table = open_table(stream)
         self._table = table
         self._progress = progress
         self.header = table.header
         self.hmap: HeaderMap = map_header(table.header)
-        self.report = ImportReport(vendor=self.hmap.vendor, format=table.info.format,
-                                   encoding=table.info.encoding, header_row=table.header_row)
+        self.report = ImportReport(
+            vendor=self.hmap.vendor,
+            format=table.info.format,
+            encoding=table.info.encoding,
+            header_row=table.header_row,
+        )
         h = self.header
         self.report.dropped_columns = [h[i].strip() for i in self.hmap.sensitive]
         self.report.ignored_columns = [h[i].strip() for i in self.hmap.ignored if h[i].strip()]
@@ -59,10 +67,13 @@ class ExportImport:
         if not self.decoders:
             raise UnreadableExport(
                 "no question columns found in the header row (expected headers such as "
-                "'1、题目', '1.题目', 'Q1' or '第1题'): is this a questionnaire export?")
+                "'1、题目', '1.题目', 'Q1' or '第1题'): is this a questionnaire export?"
+            )
         self.report.mode = self._mode()
         if self.report.mode == "code" and questionnaire is None:
-            self.report.notes.append("按序号下载且未提供问卷：选项以序号显示；提供问卷文件即可显示选项文字")
+            self.report.notes.append(
+                "按序号下载且未提供问卷：选项以序号显示；提供问卷文件即可显示选项文字"
+            )
         self._consumed = False
 
     # -- setup -------------------------------------------------------------------------
@@ -81,8 +92,9 @@ class ExportImport:
                 rep.vendor = hmap.vendor
                 rep.dropped_columns = [cells[c].strip() for c in hmap.sensitive]
                 rep.ignored_columns = [cells[c].strip() for c in hmap.ignored if cells[c].strip()]
-                rep.notes.append(f"表头在第{row_no}行；之前的第{'、'.join(map(str, skipped))}行"
-                                 "不是数据，已跳过")
+                rep.notes.append(
+                    f"表头在第{row_no}行；之前的第{'、'.join(map(str, skipped))}行不是数据，已跳过"
+                )
                 return
 
     def _infer(self) -> None:
@@ -103,14 +115,16 @@ class ExportImport:
                 continue
             if group.title and not _similar(group.title, q.title):
                 self.report.notes.append(
-                    f"第{q.number}题的表头与问卷题目不一致：“{group.title}” ≠ “{q.title}”")
+                    f"第{q.number}题的表头与问卷题目不一致：“{group.title}” ≠ “{q.title}”"
+                )
             dec, notes = make_decoder(q, group)
             self.report.notes.extend(notes)
             if dec is not None:
                 self.decoders.append(dec)
         for group in groups.values():
-            self.report.notes.append(f"问卷中没有第{group.number}题，已忽略这些列："
-                                     + "、".join(group.headers))
+            self.report.notes.append(
+                f"问卷中没有第{group.number}题，已忽略这些列：" + "、".join(group.headers)
+            )
             self.report.ignored_columns.extend(group.headers)
 
     def _mode(self) -> str:
@@ -135,8 +149,9 @@ class ExportImport:
         qs: list[Question] = []
         for dec in self.decoders:
             qs.append(dec.question.model_copy(update={"options": dec.options()}))
-        return Questionnaire(id="inferred", version="export", title="", questions=tuple(qs),
-                             inferred=True)
+        return Questionnaire(
+            id="inferred", version="export", title="", questions=tuple(qs), inferred=True
+        )
 
     # -- rows --------------------------------------------------------------------------
 
@@ -180,8 +195,9 @@ class ExportImport:
                 elif n < ncols and not is_csv:
                     cells = cells + [""] * (ncols - n)  # xlsx leaves trailing blanks out
                 else:
-                    rep.add(Problem(row_no, None, f"列数不符：应有{ncols}列，实际{n}列",
-                                    Level.REJECTED))
+                    rep.add(
+                        Problem(row_no, None, f"列数不符：应有{ncols}列，实际{n}列", Level.REJECTED)
+                    )
                     continue
             if cells[0].strip() == first_header and [c.strip() for c in cells] == header_key:
                 rep.add(Problem(row_no, None, "重复的表头行", Level.REJECTED))
@@ -210,8 +226,16 @@ class ExportImport:
             if sid:
                 key = f"{vendor}\x1fid\x1f{sid}\x1f{submitted or ''}"
             else:
-                key = "\x1f".join([vendor, "row", str(submitted or ""), str(started or ""),
-                                   str(duration or ""), *(cells[c] for c in qcols)])
+                key = "\x1f".join(
+                    [
+                        vendor,
+                        "row",
+                        str(submitted or ""),
+                        str(started or ""),
+                        str(duration or ""),
+                        *(cells[c] for c in qcols),
+                    ]
+                )
             digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
             ikey = int.from_bytes(digest[:8], "big")
             first = seen.get(ikey)
@@ -231,8 +255,12 @@ class ExportImport:
                 rep.add(Problem(row_no, col or None, reason, Level.WARNING))
             rep.responses += 1
             yield Response(
-                row=row_no, fingerprint=digest.hex(), answers=answers,
-                source_id=sid or None, submitted_at=submitted, started_at=started,
+                row=row_no,
+                fingerprint=digest.hex(),
+                answers=answers,
+                source_id=sid or None,
+                submitted_at=submitted,
+                started_at=started,
                 duration=duration,
                 source=cells[c_src].strip() or None if c_src is not None else None,
                 content_key=hash(content_of(cells)),
@@ -241,8 +269,9 @@ class ExportImport:
             progress(rep.data_rows)
 
 
-def _time(cells: list[str], col: int | None, header: list[str],
-          warn: list[tuple[str, str]]) -> datetime | None:
+def _time(
+    cells: list[str], col: int | None, header: list[str], warn: list[tuple[str, str]]
+) -> datetime | None:
     if col is None or not cells[col].strip():
         return None
     t = parse_time(cells[col])
@@ -256,8 +285,9 @@ def _similar(a: str, b: str) -> bool:
     return ka in kb or kb in ka
 
 
-def read_export(stream: IO[bytes], questionnaire: Questionnaire | None = None,
-                progress: Progress | None = None) -> ExportImport:
+def read_export(
+    stream: IO[bytes], questionnaire: Questionnaire | None = None, progress: Progress | None = None
+) -> ExportImport:
     """Open an export (seekable binary stream). Raises `UnreadableExport` naming the problem
     when the file is not a readable export at all."""
     return ExportImport(stream, questionnaire, progress)

@@ -90,7 +90,8 @@ def infer_question(group: ColumnGroup, samples: Sequence[Sequence[str]]) -> Ques
 
 def _q(group: ColumnGroup, title: str, kind: QuestionKind, **kw: object) -> Question:
     return Question.model_validate(
-        {"number": group.number, "title": title, "kind": kind, "closed": False, **kw})
+        {"number": group.number, "title": title, "kind": kind, "closed": False, **kw}
+    )
 
 
 def _infer_single_column(group: ColumnGroup, title: str, values: list[str]) -> Question:
@@ -109,13 +110,21 @@ def _infer_single_column(group: ColumnGroup, title: str, values: list[str]) -> Q
     distinct = set(labels)
     ints = all(as_int(x) is not None for x in distinct)
     mean_len = sum(len(v) for v in values) / len(values)
-    if hint is None and not ints and (
-        _TEXT_TITLE.search(title) or mean_len > 15 or len(distinct) > 30
-        or (len(distinct) > 12 and len(distinct) > 0.8 * len(values))
+    if (
+        hint is None
+        and not ints
+        and (
+            _TEXT_TITLE.search(title)
+            or mean_len > 15
+            or len(distinct) > 30
+            or (len(distinct) > 12 and len(distinct) > 0.8 * len(values))
+        )
     ):
         return _q(group, title, QuestionKind.TEXT)
-    if ints and (hint == "scale" or (hint is None and _RATING_TITLE.search(title))) and all(
-        0 <= int(float(x)) <= 10 for x in distinct
+    if (
+        ints
+        and (hint == "scale" or (hint is None and _RATING_TITLE.search(title)))
+        and all(0 <= int(float(x)) <= 10 for x in distinct)
     ):
         return _q(group, title, QuestionKind.SCALE, options=_scored(labels))
     if ints and hint is None and len(distinct) > 30:
@@ -128,8 +137,13 @@ def _infer_single_column(group: ColumnGroup, title: str, values: list[str]) -> Q
 
 
 def _options(labels: list[str], raw: list[str]) -> list[Option]:
-    opened = {split_fill(p)[0] for v in raw if "〖" in v
-              for p in split_joined(v, MULTI_SEP) + split_joined(v, RANK_SEP) if "〖" in p}
+    opened = {
+        split_fill(p)[0]
+        for v in raw
+        if "〖" in v
+        for p in split_joined(v, MULTI_SEP) + split_joined(v, RANK_SEP)
+        if "〖" in p
+    }
     return [Option(label=lb, open=lb in opened) for lb in _ordered(labels)]
 
 
@@ -144,11 +158,17 @@ def _infer_split(group: ColumnGroup, title: str, samples: Sequence[Sequence[str]
         if all(v in SELECTED_MARKS or v in UNSELECTED_MARKS or v == sub for v in vals):
             marked += 1
     if hint == "multi" or (hint is None and marked >= len(subs) - 1):
-        opened = {s for s, vals in zip(subs, columns, strict=True)
-                  if any(v not in SELECTED_MARKS and v not in UNSELECTED_MARKS and v != s
-                         for v in vals)}
-        return _q(group, title, QuestionKind.MULTI,
-                  options=[Option(label=s, open=s in opened) for s in subs])
+        opened = {
+            s
+            for s, vals in zip(subs, columns, strict=True)
+            if any(v not in SELECTED_MARKS and v not in UNSELECTED_MARKS and v != s for v in vals)
+        }
+        return _q(
+            group,
+            title,
+            QuestionKind.MULTI,
+            options=[Option(label=s, open=s in opened) for s in subs],
+        )
     all_ints = all(as_int(v) is not None for vals in columns for v in vals)
     if hint == "ranking" or (hint is None and all_ints and _looks_ranked(group, samples)):
         return _q(group, title, QuestionKind.RANKING, options=[Option(label=s) for s in subs])
@@ -157,8 +177,11 @@ def _infer_split(group: ColumnGroup, title: str, samples: Sequence[Sequence[str]
         opts: list[Option] = list(_scored(labels))
     else:
         scale = _likert(set(labels))
-        opts = ([Option(label=lb, value=float(i + 1)) for i, lb in enumerate(scale)] if scale
-                else [Option(label=lb) for lb in _ordered(labels)])
+        opts = (
+            [Option(label=lb, value=float(i + 1)) for i, lb in enumerate(scale)]
+            if scale
+            else [Option(label=lb) for lb in _ordered(labels)]
+        )
     return _q(group, title, QuestionKind.MATRIX, rows=subs, options=opts)
 
 

@@ -139,8 +139,7 @@ class Questionnaire(BaseModel):
             if q.show_if is not None:
                 ctl = by_number.get(q.show_if.question)
                 if ctl is None or ctl.number >= q.number:
-                    raise ValueError(
-                        f"question {q.number}: show_if must name an earlier question")
+                    raise ValueError(f"question {q.number}: show_if must name an earlier question")
         for spec in self.analysis.crosstabs:
             for n in (spec.row, *spec.columns):
                 if n not in by_number:

@@ -48,15 +48,17 @@ class Answer:
         return self.status is None
 
     def __repr__(self) -> str:
-        parts = [f"{k}={getattr(self, k)!r}" for k in self.__slots__
-                 if getattr(self, k) and k != "shared"]
+        parts = [
+            f"{k}={getattr(self, k)!r}"
+            for k in self.__slots__
+            if getattr(self, k) and k != "shared"
+        ]
         return f"Answer({', '.join(parts)})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Answer):
             return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__
-                   if k != "shared")
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__ if k != "shared")
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -65,8 +67,12 @@ EMPTY = Answer(Missing.EMPTY)
 SKIPPED = Answer(Missing.SKIPPED)
 NOT_SHOWN = Answer(Missing.NOT_SHOWN)
 INVALID = Answer(Missing.INVALID)
-MISSING_ANSWERS = {Missing.EMPTY: EMPTY, Missing.SKIPPED: SKIPPED,
-                   Missing.NOT_SHOWN: NOT_SHOWN, Missing.INVALID: INVALID}
+MISSING_ANSWERS = {
+    Missing.EMPTY: EMPTY,
+    Missing.SKIPPED: SKIPPED,
+    Missing.NOT_SHOWN: NOT_SHOWN,
+    Missing.INVALID: INVALID,
+}
 for _a in MISSING_ANSWERS.values():
     _a.shared = True
 
@@ -78,8 +84,17 @@ class Response:
     submit time when the export has them, else a hash of the answers), so a store can dedupe.
     """
 
-    __slots__ = ("answers", "content_key", "duration", "fingerprint", "row", "source",
-                 "source_id", "started_at", "submitted_at")
+    __slots__ = (
+        "answers",
+        "content_key",
+        "duration",
+        "fingerprint",
+        "row",
+        "source",
+        "source_id",
+        "started_at",
+        "submitted_at",
+    )
 
     def __init__(
         self,
@@ -120,8 +135,12 @@ class Problem:
     level: Level
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "reason": self.reason,
-                "level": str(self.level)}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "reason": self.reason,
+            "level": str(self.level),
+        }
 
 
 MAX_LISTED_PROBLEMS = 100_000
@@ -167,12 +186,21 @@ class ImportReport:
 
     def as_dict(self, max_problems: int = 200) -> dict[str, object]:
         return {
-            "vendor": self.vendor, "format": self.format, "encoding": self.encoding,
-            "mode": self.mode, "header_row": self.header_row, "data_rows": self.data_rows,
-            "responses": self.responses, "rejected": self.rejected, "blank": self.blank,
-            "warnings": self.warnings, "exact_duplicates": self.exact_duplicates,
-            "dropped_columns": self.dropped_columns, "ignored_columns": self.ignored_columns,
-            "notes": self.notes, "problem_counts": dict(self.problem_counts),
+            "vendor": self.vendor,
+            "format": self.format,
+            "encoding": self.encoding,
+            "mode": self.mode,
+            "header_row": self.header_row,
+            "data_rows": self.data_rows,
+            "responses": self.responses,
+            "rejected": self.rejected,
+            "blank": self.blank,
+            "warnings": self.warnings,
+            "exact_duplicates": self.exact_duplicates,
+            "dropped_columns": self.dropped_columns,
+            "ignored_columns": self.ignored_columns,
+            "notes": self.notes,
+            "problem_counts": dict(self.problem_counts),
             "problems": [p.as_dict() for p in self.problems[:max_problems]],
             "problems_listed": min(len(self.problems), max_problems),
         }

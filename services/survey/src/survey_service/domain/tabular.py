@@ -47,13 +47,15 @@ def open_table(stream: IO[bytes]) -> Table:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableExport(
             "this is a legacy Excel 97-2003 .xls file, which is not supported: "
-            "download the export as .xlsx or .csv instead")
+            "download the export as .xlsx or .csv instead"
+        )
     low = stream.read(2048).lower()
     stream.seek(0)
     if low.lstrip().startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
         raise UnreadableExport(
             "this is an HTML/XML page (a web page saved as .xls?), not an export: "
-            "download the export as .xlsx or .csv instead")
+            "download the export as .xlsx or .csv instead"
+        )
     if b"\x00" in low and not low.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableExport("this is a binary file, not a .xlsx or .csv export")
     return _csv(stream)
@@ -88,7 +90,8 @@ def _csv(stream: IO[bytes]) -> Table:
     encoding = detect_encoding(sample)
     if encoding is None:
         raise UnreadableExport(
-            "cannot decode the file as UTF-8 or GBK/GB18030 text: is it really a CSV export?")
+            "cannot decode the file as UTF-8 or GBK/GB18030 text: is it really a CSV export?"
+        )
     text_sample = sample.decode(encoding, errors="ignore")
     first_line = text_sample.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)

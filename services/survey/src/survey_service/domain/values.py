@@ -16,10 +16,17 @@ class Missing(StrEnum):
 
 
 _MISSING: dict[str, Missing] = {
-    "": Missing.EMPTY, "(空)": Missing.EMPTY, "（空）": Missing.EMPTY,
-    "(跳过)": Missing.SKIPPED, "（跳过）": Missing.SKIPPED, "-2": Missing.SKIPPED,
-    "-3": Missing.NOT_SHOWN, "(未显示)": Missing.NOT_SHOWN, "（未显示）": Missing.NOT_SHOWN,
-    "-2.0": Missing.SKIPPED, "-3.0": Missing.NOT_SHOWN,
+    "": Missing.EMPTY,
+    "(空)": Missing.EMPTY,
+    "（空）": Missing.EMPTY,
+    "(跳过)": Missing.SKIPPED,
+    "（跳过）": Missing.SKIPPED,
+    "-2": Missing.SKIPPED,
+    "-3": Missing.NOT_SHOWN,
+    "(未显示)": Missing.NOT_SHOWN,
+    "（未显示）": Missing.NOT_SHOWN,
+    "-2.0": Missing.SKIPPED,
+    "-3.0": Missing.NOT_SHOWN,
 }
 
 
@@ -90,12 +97,18 @@ def as_number(cell: str) -> float | None:
 
 _DURATION_RES = (
     (re.compile(r"^(\d+(?:\.\d+)?)\s*秒?$"), lambda m: float(m.group(1))),
-    (re.compile(r"^(\d+)\s*分(?:钟)?\s*(?:(\d+)\s*秒)?$"),
-     lambda m: int(m.group(1)) * 60 + int(m.group(2) or 0)),
-    (re.compile(r"^(?:(\d+)\s*小?时\s*)?(\d+)\s*分(?:钟)?\s*(\d+)\s*秒$"),
-     lambda m: int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3))),
-    (re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$"),
-     lambda m: int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3))),
+    (
+        re.compile(r"^(\d+)\s*分(?:钟)?\s*(?:(\d+)\s*秒)?$"),
+        lambda m: int(m.group(1)) * 60 + int(m.group(2) or 0),
+    ),
+    (
+        re.compile(r"^(?:(\d+)\s*小?时\s*)?(\d+)\s*分(?:钟)?\s*(\d+)\s*秒$"),
+        lambda m: int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3)),
+    ),
+    (
+        re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$"),
+        lambda m: int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)),
+    ),
     (re.compile(r"^(\d{1,2}):(\d{1,2})$"), lambda m: int(m.group(1)) * 60 + int(m.group(2))),
 )
 
@@ -110,8 +123,16 @@ def parse_duration(cell: str) -> float | None:
     return None
 
 
-_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
-                 "%Y年%m月%d日 %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d", "%Y-%m-%d")
+_TIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d",
+    "%Y-%m-%d",
+)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 

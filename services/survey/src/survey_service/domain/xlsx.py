@@ -87,8 +87,9 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
             if el.tag == f"{_NS_MAIN}si":
                 # Rich text runs are concatenated; phonetic guides (rPh) are not content.
                 parts = [t.text or "" for t in el.iter(f"{_NS_MAIN}t")]
-                phonetic = {id(t) for p in el.iter(f"{_NS_MAIN}rPh")
-                            for t in p.iter(f"{_NS_MAIN}t")}
+                phonetic = {
+                    id(t) for p in el.iter(f"{_NS_MAIN}rPh") for t in p.iter(f"{_NS_MAIN}t")
+                }
                 if phonetic:
                     parts = [t.text or "" for t in el.iter(f"{_NS_MAIN}t") if id(t) not in phonetic]
                 out.append("".join(parts))
@@ -127,8 +128,9 @@ _TOKEN_RE = re.compile(
 _COLS: dict[bytes, int] = {}
 
 
-def _fast_rows(first: bytes, sheet: IO[bytes],
-               strings: list[str]) -> Iterator[tuple[int, list[str]]]:
+def _fast_rows(
+    first: bytes, sheet: IO[bytes], strings: list[str]
+) -> Iterator[tuple[int, list[str]]]:
     buf = first
     cells: list[str] = []
     row_no = 0
@@ -145,8 +147,9 @@ def _fast_rows(first: bytes, sheet: IO[bytes],
             if cut < 0:
                 continue
             work, buf = buf[: cut + 6], buf[cut + 6 :]
-        for row, num, closed, col, kind, v, inline, other, attrs, content in \
-                _TOKEN_RE.findall(work):
+        for row, num, closed, col, kind, v, inline, other, attrs, content in _TOKEN_RE.findall(
+            work
+        ):
             if col:
                 idx = cols.get(col)
                 if idx is None:
@@ -178,8 +181,9 @@ def _fast_rows(first: bytes, sheet: IO[bytes],
                     if idx > len(cells):
                         cells.extend([""] * (idx - len(cells)))
                 tm = _TYPE_RE.search(attrs)
-                cells.append(_cell_content(tm.group(1) if tm else b"", content, strings)
-                             if content else "")
+                cells.append(
+                    _cell_content(tm.group(1) if tm else b"", content, strings) if content else ""
+                )
             else:  # </row>
                 yield row_no, cells
                 cells = []
@@ -199,8 +203,9 @@ def _cell_content(kind: bytes, content: bytes, strings: list[str]) -> str:
     return _text(raw)
 
 
-def _general_rows(first: bytes, sheet: IO[bytes],
-                  strings: list[str]) -> Iterator[tuple[int, list[str]]]:
+def _general_rows(
+    first: bytes, sheet: IO[bytes], strings: list[str]
+) -> Iterator[tuple[int, list[str]]]:
     buf = first
     next_row = 1
     while True:

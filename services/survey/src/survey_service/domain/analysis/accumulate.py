@@ -163,8 +163,9 @@ class Analyzer:
     passed to `result`.
     """
 
-    def __init__(self, questionnaire: Questionnaire,
-                 crosstabs: list[tuple[int, int]] | None = None) -> None:
+    def __init__(
+        self, questionnaire: Questionnaire, crosstabs: list[tuple[int, int]] | None = None
+    ) -> None:
         self.questionnaire = questionnaire
         self.questions = {q.number: QuestionAccumulator(q) for q in questionnaire.questions}
         if crosstabs is None:
@@ -172,9 +173,11 @@ class Analyzer:
         kinds = {q.number: q.kind for q in questionnaire.questions}
         one = (QuestionKind.SINGLE, QuestionKind.SCALE)
         # Rows must be one-answer questions; a multi-choice column counts each chosen group.
-        self.crosstabs = [CrosstabAccumulator(r, c) for r, c in crosstabs
-                          if kinds.get(r) in one and kinds.get(c) in (*one, QuestionKind.MULTI)
-                          and r != c]
+        self.crosstabs = [
+            CrosstabAccumulator(r, c)
+            for r, c in crosstabs
+            if kinds.get(r) in one and kinds.get(c) in (*one, QuestionKind.MULTI) and r != c
+        ]
         self.overview = Overview()
         self._items = list(self.questions.items())
 

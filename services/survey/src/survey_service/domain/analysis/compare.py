@@ -16,8 +16,9 @@ def _pp(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(b - a, 2)
 
 
-def compare_results(before: dict[str, Any], after: dict[str, Any],
-                    labels: tuple[str, str] = ("before", "after")) -> dict[str, Any]:
+def compare_results(
+    before: dict[str, Any], after: dict[str, Any], labels: tuple[str, str] = ("before", "after")
+) -> dict[str, Any]:
     """Differences `after − before`: percentage points per option, mean shifts, and a χ² test
     of whether a one-answer question's distribution changed."""
     old = {q["number"]: q for q in before.get("questions", [])}
@@ -34,8 +35,11 @@ def compare_results(before: dict[str, Any], after: dict[str, Any],
             for row, st in q.get("rows", {}).items():
                 pst = p.get("rows", {}).get(row)
                 if pst is not None:
-                    rows[row] = {"mean_before": pst.get("mean"), "mean_after": st.get("mean"),
-                                 "mean_change": _pp(pst.get("mean"), st.get("mean"))}
+                    rows[row] = {
+                        "mean_before": pst.get("mean"),
+                        "mean_after": st.get("mean"),
+                        "mean_change": _pp(pst.get("mean"), st.get("mean")),
+                    }
             item["rows"] = rows
             items.append(item)
             continue
@@ -43,8 +47,13 @@ def compare_results(before: dict[str, Any], after: dict[str, Any],
         before_pct, after_pct = p.get(pct_key, {}), q.get(pct_key, {})
         options = list(dict.fromkeys([*before_pct, *after_pct]))
         item["options"] = {
-            o: {"before": before_pct.get(o), "after": after_pct.get(o),
-                "change_pp": _pp(before_pct.get(o), after_pct.get(o))} for o in options}
+            o: {
+                "before": before_pct.get(o),
+                "after": after_pct.get(o),
+                "change_pp": _pp(before_pct.get(o), after_pct.get(o)),
+            }
+            for o in options
+        }
         if "mean" in q and "mean" in p:
             item["mean_before"], item["mean_after"] = p["mean"], q["mean"]
             item["mean_change"] = _pp(p["mean"], q["mean"])
@@ -61,6 +70,9 @@ def compare_results(before: dict[str, Any], after: dict[str, Any],
         "labels": {"before": labels[0], "after": labels[1]},
         "responses": {"before": nb, "after": na},
         "questions": items,
-        "warnings": [f"{lb} 的答卷少于5份，不宜比较" for lb, n in zip(labels, (nb, na),
-                                                                    strict=True) if small(n)],
+        "warnings": [
+            f"{lb} 的答卷少于5份，不宜比较"
+            for lb, n in zip(labels, (nb, na), strict=True)
+            if small(n)
+        ],
     }

@@ -43,8 +43,11 @@ def _top2(q: Question, counts: Counter[str], base: int) -> float | None:
     if len(scored) < 3 or base == 0:
         return None
     top = set(scored[-2:])
-    n = sum(c for lb, c in counts.items()
-            if next((o.value for o in q.options if o.label == lb), None) in top)
+    n = sum(
+        c
+        for lb, c in counts.items()
+        if next((o.value for o in q.options if o.label == lb), None) in top
+    )
     return _pct(n, base)
 
 
@@ -52,9 +55,14 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
     st = acc.status
     answered = st["answered"]
     out: dict[str, Any] = {
-        "number": q.number, "title": q.title, "kind": str(q.kind), "counts": {},
-        "answered": answered, "skipped": st["skipped"] + st["not_shown"],
-        "empty": st["empty"], "invalid": st["invalid"],
+        "number": q.number,
+        "title": q.title,
+        "kind": str(q.kind),
+        "counts": {},
+        "answered": answered,
+        "skipped": st["skipped"] + st["not_shown"],
+        "empty": st["empty"],
+        "invalid": st["invalid"],
     }
     kind = q.kind
     if kind is QuestionKind.TEXT:
@@ -64,8 +72,9 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
             if small(t["count"]):
                 t = {"theme": t["theme"], "count": None, "quotes": [], "suppressed": True}
             themes.append(t)
-        out["keywords"] = [{"word": w, "weight": wt, "answers": n}
-                           for w, wt, n in acc.text.keywords(keywords)]
+        out["keywords"] = [
+            {"word": w, "weight": wt, "answers": n} for w, wt, n in acc.text.keywords(keywords)
+        ]
         out["themes"] = themes
         out["sampled_answers"] = len(acc.text.sample)
         return out
@@ -82,9 +91,13 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
             base = sum(c.values())
             n, total, total_sq = acc.row_stats.get(row, [0.0, 0.0, 0.0])
             mean, sd = mean_sd(int(n), total, total_sq)
-            stats[row] = {"answered": base, "mean": _r(mean), "sd": _r(sd),
-                          "top2box": _top2(q, c, base),
-                          "percentages": {lb: _pct(c[lb], base) for lb in labels}}
+            stats[row] = {
+                "answered": base,
+                "mean": _r(mean),
+                "sd": _r(sd),
+                "top2box": _top2(q, c, base),
+                "percentages": {lb: _pct(c[lb], base) for lb in labels},
+            }
         out["counts"] = counts
         out["options"] = labels
         out["rows"] = stats
@@ -102,8 +115,10 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
             out["max_choices"] = q.max_choices
     elif kind is QuestionKind.RANKING:
         out["percentages"] = {lb: _pct(acc.counts[lb], answered) for lb in labels}
-        out["average_rank"] = {lb: _r(acc.rank_sum[lb] / acc.counts[lb], 2) if acc.counts[lb]
-                               else None for lb in labels}
+        out["average_rank"] = {
+            lb: _r(acc.rank_sum[lb] / acc.counts[lb], 2) if acc.counts[lb] else None
+            for lb in labels
+        }
         out["first_choice"] = {lb: acc.rank_pos[(lb, 1)] for lb in labels}
     else:
         out["percentages"] = {lb: _pct(acc.counts[lb], answered) for lb in labels}
@@ -113,8 +128,9 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
             out["sd"] = _r(sd)
             out["top2box"] = _top2(q, acc.counts, answered)
     if acc.others:
-        out["other_texts"] = [{"text": mask_personal(t), "count": n}
-                              for t, n in acc.others.most_common(50)]
+        out["other_texts"] = [
+            {"text": mask_personal(t), "count": n} for t, n in acc.others.most_common(50)
+        ]
     return out
 
 
@@ -138,12 +154,16 @@ def _crosstab(ct: CrosstabAccumulator, qs: Questionnaire) -> dict[str, Any]:
                 shown[i][j] = None
                 hidden += 1
     out_totals: list[int | None] = [None if j in small_cols else t for j, t in enumerate(totals)]
-    col_pct = [[None if shown[i][j] is None else _pct(shown[i][j], totals[j])
-                for j in range(len(cols))] for i in range(len(rows))]
+    col_pct = [
+        [None if shown[i][j] is None else _pct(shown[i][j], totals[j]) for j in range(len(cols))]
+        for i in range(len(rows))
+    ]
     warnings = []
     if test is not None and test.unreliable:
-        warnings.append(f"{test.low_expected_share:.0%} 的单元格期望频数小于5（超过20%），"
-                        "χ²检验结果可能不可靠，可合并选项后再看")
+        warnings.append(
+            f"{test.low_expected_share:.0%} 的单元格期望频数小于5（超过20%），"
+            "χ²检验结果可能不可靠，可合并选项后再看"
+        )
     if hidden:
         warnings.append(f"为保护隐私，{hidden} 个人数少于{MIN_GROUP}的单元格已隐藏")
     if cq.kind is QuestionKind.MULTI:
@@ -151,11 +171,16 @@ def _crosstab(ct: CrosstabAccumulator, qs: Questionnaire) -> dict[str, Any]:
     return {
         "row": {"number": rq.number, "title": rq.title},
         "column": {"number": cq.number, "title": cq.title},
-        "row_labels": rows, "column_labels": cols,
-        "counts": shown, "column_totals": out_totals, "column_pct": col_pct,
+        "row_labels": rows,
+        "column_labels": cols,
+        "counts": shown,
+        "column_totals": out_totals,
+        "column_pct": col_pct,
         "n": sum(totals),
-        "chi2": _r(test.chi2, 4) if test else None, "df": test.df if test else None,
-        "p": _r(test.p, 6) if test else None, "cramers_v": _r(test.cramers_v, 4) if test else None,
+        "chi2": _r(test.chi2, 4) if test else None,
+        "df": test.df if test else None,
+        "p": _r(test.p, 6) if test else None,
+        "cramers_v": _r(test.cramers_v, 4) if test else None,
         "low_expected_share": _r(test.low_expected_share, 4) if test else None,
         "suppressed_cells": hidden,
         "suppressed_columns": [cols[j] for j in small_cols],
@@ -179,17 +204,22 @@ def _overview(ov: Overview) -> dict[str, Any]:
     n = sum(ov.durations.values())
     dur: dict[str, Any] = {"n": n}
     if n:
-        dur.update({
-            "min": min(ov.durations), "max": max(ov.durations),
-            "mean": _r(sum(k * v for k, v in ov.durations.items()) / n, 1),
-            "p25": _quantile(ov.durations, n, 0.25), "median": _quantile(ov.durations, n, 0.5),
-            "p75": _quantile(ov.durations, n, 0.75),
-        })
+        dur.update(
+            {
+                "min": min(ov.durations),
+                "max": max(ov.durations),
+                "mean": _r(sum(k * v for k, v in ov.durations.items()) / n, 1),
+                "p25": _quantile(ov.durations, n, 0.25),
+                "median": _quantile(ov.durations, n, 0.5),
+                "p75": _quantile(ov.durations, n, 0.75),
+            }
+        )
     days = sorted(ov.days)
     return {
         "responses": ov.responses,
         "valid": ov.responses - ov.flagged,
-        "speeders": ov.speeders, "speeder_seconds": SPEEDER_SECONDS,
+        "speeders": ov.speeders,
+        "speeder_seconds": SPEEDER_SECONDS,
         "duplicates": ov.content_duplicates,
         "duration_seconds": dur,
         "sources": dict(ov.sources.most_common()),
@@ -199,8 +229,12 @@ def _overview(ov: Overview) -> dict[str, Any]:
     }
 
 
-def build_result(analyzer: Analyzer, questionnaire: Questionnaire | None = None,
-                 report: ImportReport | None = None, keywords: int = 20) -> dict[str, Any]:
+def build_result(
+    analyzer: Analyzer,
+    questionnaire: Questionnaire | None = None,
+    report: ImportReport | None = None,
+    keywords: int = 20,
+) -> dict[str, Any]:
     """The analysis as a JSON-ready dict (contract 5 plus additions)."""
     qs = questionnaire or analyzer.questionnaire
     analyzer.flush()
@@ -216,12 +250,18 @@ def build_result(analyzer: Analyzer, questionnaire: Questionnaire | None = None,
         "questions": questions,
         "overview": _overview(analyzer.overview),
         "crosstabs": [_crosstab(ct, qs) for ct in analyzer.crosstabs],
-        "questionnaire": {"id": qs.id, "version": qs.version, "title": qs.title,
-                          "inferred": qs.inferred},
+        "questionnaire": {
+            "id": qs.id,
+            "version": qs.version,
+            "title": qs.title,
+            "inferred": qs.inferred,
+        },
         "privacy": {
             "min_group": MIN_GROUP,
-            "note": (f"人数少于{MIN_GROUP}的分组（交叉表单元格、交叉表列、文本主题）不予显示；"
-                     "IP、用户标识、昵称等个人信息在导入时即已丢弃。"),
+            "note": (
+                f"人数少于{MIN_GROUP}的分组（交叉表单元格、交叉表列、文本主题）不予显示；"
+                "IP、用户标识、昵称等个人信息在导入时即已丢弃。"
+            ),
         },
         "result_version": RESULT_VERSION,
     }

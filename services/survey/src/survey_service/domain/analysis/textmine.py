@@ -41,8 +41,11 @@ def _themes() -> dict[str, tuple[str, ...]]:
 
 
 def stop_words() -> frozenset[str]:
-    return frozenset(w.strip() for w in data_text("stopwords.txt").splitlines()
-                     if w.strip() and not w.startswith("#"))
+    return frozenset(
+        w.strip()
+        for w in data_text("stopwords.txt").splitlines()
+        if w.strip() and not w.startswith("#")
+    )
 
 
 _jieba_lock = threading.Lock()
@@ -136,11 +139,13 @@ class TextAccumulator:
                 if len(w) >= 2 and w not in stops and not w.isdigit() and _WORD_RE.match(w):
                     freq[w] += 1
         total = sum(freq.values()) or 1
-        scored = sorted(((n / total * idf.get(w, median), w) for w, n in freq.items()),
-                        reverse=True)[:top]
+        scored = sorted(
+            ((n / total * idf.get(w, median), w) for w, n in freq.items()), reverse=True
+        )[:top]
         return [(w, round(s, 4), sum(1 for t in self.sample if w in t)) for s, w in scored]
 
     def themes(self) -> list[dict[str, Any]]:
-        return [{"theme": t, "count": n,
-                 "quotes": [mask_personal(q) for q in self.quotes.get(t, [])]}
-                for t, n in self.theme_counts.most_common()]
+        return [
+            {"theme": t, "count": n, "quotes": [mask_personal(q) for q in self.quotes.get(t, [])]}
+            for t, n in self.theme_counts.most_common()
+        ]

@@ -165,7 +165,8 @@ async def eventually(
 async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Start a service app (lifespan: database, Kafka, relay, consumers) and give an HTTP client."""
     async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager,
+        # Generous: on a loaded 2-core machine a consumer caught mid-rebalance takes a while to leave.
+        LifespanManager(app, startup_timeout=120, shutdown_timeout=90) as manager,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://test"
         ) as client,

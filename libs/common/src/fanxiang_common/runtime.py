@@ -130,8 +130,10 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        # Bounded: a consumer stopped in the middle of a group rebalance can wait a long time to
+        # leave; the process is ending anyway and uncommitted offsets are simply re-read.
         with contextlib.suppress(Exception):
-            await self.broker.stop()
+            await asyncio.wait_for(self.broker.stop(), timeout=30)
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await self._producer.stop()

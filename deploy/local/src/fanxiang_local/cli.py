@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import typer
 
-from fanxiang_local.stack import Stack
-
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command()
 def up() -> None:
     """Start PostgreSQL, Kafka and the five services (reusing what already runs)."""
+    from fanxiang_local.stack import Stack  # lazily: `fanxiang match` should not pay for it
+
     Stack().up()
 
 
 @app.command()
 def down() -> None:
     """Stop the services, Kafka and PostgreSQL (data under .dev/ is kept)."""
+    from fanxiang_local.stack import Stack
+
     Stack().down()
 
 
 @app.command()
 def status() -> None:
     """Show what is up."""
+    from fanxiang_local.stack import Stack
+
     for part, ok in Stack().status().items():
         typer.echo(f"{part:<10} {'up' if ok else 'down'}")

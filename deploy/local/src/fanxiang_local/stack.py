@@ -19,19 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fanxiang_common.kafka.admin import ensure_topics
-from fanxiang_common.settings import SERVICES
+from fanxiang_common.settings import PACKAGES, SERVICES
 from fanxiang_local.kafka import KafkaNode
 from fanxiang_local.paths import DEV
 from fanxiang_local.postgres import PostgresCluster
 from fanxiang_local.proc import port_open, read_pid, terminate, wait_until
 
-PACKAGES = {
-    "web": "fanxiang_web",
-    "placement": "placement_service",
-    "matching": "matching_service",
-    "survey": "survey_service",
-    "notify": "notify_service",
-}
 LOGS = DEV / "logs"
 RUN = DEV / "run"
 

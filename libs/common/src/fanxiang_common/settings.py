@@ -34,6 +34,15 @@ SERVICES: dict[str, int] = {
 }
 """Every service and its default port (DESIGN.md contract 2)."""
 
+PACKAGES: dict[str, str] = {
+    "web": "fanxiang_web",
+    "placement": "placement_service",
+    "matching": "matching_service",
+    "survey": "survey_service",
+    "notify": "notify_service",
+}
+"""Every service's import name (DESIGN.md, Conventions): ``python -m <package>`` serves it."""
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"

@@ -10,16 +10,7 @@ import sys
 from pathlib import Path
 
 from fanxiang_common.db.migrate import migrate_service
-from fanxiang_common.settings import SERVICES, ServiceSettings
-
-# The import name of each service's package (DESIGN.md, Conventions).
-PACKAGES = {
-    "placement": "placement_service",
-    "matching": "matching_service",
-    "survey": "survey_service",
-    "notify": "notify_service",
-    "web": "fanxiang_web",
-}
+from fanxiang_common.settings import PACKAGES, SERVICES, ServiceSettings
 
 
 def settings_for(service: str) -> ServiceSettings:

@@ -258,6 +258,25 @@ def _own(principal: Principal, row: dict[str, Any]) -> None:
         )
 
 
+async def _editable_own(
+    conn: Conn, principal: Principal, application_id: str
+) -> tuple[dict[str, Any], Season]:
+    """The student's own application, locked, still editable, in an open applications window."""
+    row = await _load(conn, principal, application_id, lock=True)
+    _own(principal, row)
+    rules.require_editable(ApplicationStatus(row["status"]), application_id)
+    season = await _season(conn, row["season_id"])
+    season.require_open(Phase.APPLICATIONS, now())
+    return row, season
+
+
+async def _reloaded(conn: Conn, application_id: str) -> ApplicationOut:
+    """The application as stored after a change in this transaction."""
+    fresh = await db.get(conn, application_id)
+    assert fresh is not None
+    return _out(fresh)
+
+
 @router.put("/{application_id}/choices", response_model=ApplicationOut)
 async def change_choices(
     application_id: Id,
@@ -269,11 +288,7 @@ async def change_choices(
     """Replace the ranked choices (before the applications deadline)."""
 
     async def action(conn: Conn) -> ApplicationOut:
-        row = await _load(conn, principal, application_id, lock=True)
-        _own(principal, row)
-        rules.require_editable(ApplicationStatus(row["status"]), application_id)
-        season = await _season(conn, row["season_id"])
-        season.require_open(Phase.APPLICATIONS, now())
+        row, season = await _editable_own(conn, principal, application_id)
         await _checked_choices(conn, season, body.choices)
         await db.replace_choices(conn, application_id, body.choices)
         await emit(
@@ -286,9 +301,7 @@ async def change_choices(
                 choices=body.choices,
             ),
         )
-        fresh = await db.get(conn, application_id)
-        assert fresh is not None
-        return _out(fresh)
+        return await _reloaded(conn, application_id)
 
     return await write(request, principal, idempotency_key, action)
 
@@ -304,11 +317,7 @@ async def withdraw(
     """Withdraw (已退出) before the applications deadline."""
 
     async def action(conn: Conn) -> ApplicationOut:
-        row = await _load(conn, principal, application_id, lock=True)
-        _own(principal, row)
-        rules.require_editable(ApplicationStatus(row["status"]), application_id)
-        season = await _season(conn, row["season_id"])
-        season.require_open(Phase.APPLICATIONS, now())
+        row, _ = await _editable_own(conn, principal, application_id)
         await db.set_status(
             conn, application_id, ApplicationStatus.WITHDRAWN.value, reason=body.reason
         )
@@ -322,9 +331,7 @@ async def withdraw(
                 reason=body.reason,
             ),
         )
-        fresh = await db.get(conn, application_id)
-        assert fresh is not None
-        return _out(fresh)
+        return await _reloaded(conn, application_id)
 
     return await write(request, principal, idempotency_key, action)
 
@@ -366,8 +373,6 @@ async def decide_eligibility(
                 decided_by=principal.subject,
             ),
         )
-        fresh = await db.get(conn, application_id)
-        assert fresh is not None
-        return _out(fresh)
+        return await _reloaded(conn, application_id)
 
     return await write(request, principal, idempotency_key, action)

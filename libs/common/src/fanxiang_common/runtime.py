@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,22 +124,20 @@ class ServiceRuntime:
                 delay = min(delay * 2, 10.0)
 
     async def stop(self) -> None:
+        # Every step is bounded by waiting, not by wait_for: a task caught inside aiokafka's
+        # start-up or a group rebalance may take long to honour a cancellation, and shutdown
+        # must not hang on it. The process is ending; uncommitted offsets are simply re-read.
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
         self._tasks.clear()
-        # Bounded: a consumer stopped in the middle of a group rebalance can wait a long time to
-        # leave; the process is ending anyway and uncommitted offsets are simply re-read.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.broker.stop(), timeout=30)
+        await _bounded(self.broker.stop(), seconds=30)
         if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
+            await _bounded(self._producer.stop(), seconds=10)
             self._producer = None
         if self._pool is not None:
-            await self._pool.close()
+            await _bounded(self._pool.close(), seconds=10)
             self._pool = None
 
     async def readiness(self) -> dict[str, dict[str, Any]]:
@@ -166,3 +164,14 @@ class ServiceRuntime:
             return {"ok": relay_error is None, **({"error": relay_error} if relay_error else {})}
         except Exception as exc:
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+async def _bounded(step: Awaitable[Any], *, seconds: float) -> None:
+    """Run a shutdown step for at most ``seconds``; errors are logged, never raised."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    if not done:
+        task.cancel()
+        log.warning("a shutdown step did not finish in time", extra={"seconds": seconds})
+    elif task.exception() is not None:
+        log.warning("a shutdown step failed", extra={"error": repr(task.exception())})

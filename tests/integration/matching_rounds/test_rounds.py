@@ -1,6 +1,7 @@
 """Matching's rounds over real Kafka and PostgreSQL: placement's post and application events
-in → read model → preview → run (checked for stability) → publish → exactly one OfferMadeV1
-per placed student on matching.assignments.v1, and one round event on matching.rounds.v1."""
+in → read model → preview → run (a background job, checked for stability) → publish → exactly
+one OfferMadeV1 per placed student on matching.assignments.v1, and one round event on
+matching.rounds.v1."""
 
 from __future__ import annotations
 
@@ -146,6 +147,27 @@ async def read_topic(settings: MatchingSettings, topic: str, *, want: int) -> li
     return out
 
 
+async def run_to_review(m: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """POST /v1/rounds (202, 'running'), then poll until the job has finished."""
+    accepted = await m.post("/v1/rounds", json=request, headers=COORDINATOR)
+    assert accepted.status_code == 202, accepted.text
+    body = accepted.json()
+    assert body["status"] in ("running", "run")
+    if body["status"] == "running":
+        assert set(body["progress"]) == {"phase", "done", "total"}
+        assert body["assignments"] is None and body["figures"] is None
+    round_id = body["round_id"]
+
+    async def finished() -> dict[str, Any] | None:
+        got = (await m.get(f"/v1/rounds/{round_id}", headers=COORDINATOR)).json()
+        return None if got["status"] == "running" else got
+
+    done = await eventually(finished, within=60, what=f"round {round_id} finished")
+    assert done["progress"] is None and done["error"] is None
+    assert done["finished_at"] is not None
+    return done
+
+
 async def fetch(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
     conn = await connect(dsn)
     try:
@@ -256,9 +278,7 @@ async def test_events_in_round_published_offers_out_once(
         assert await fetch(settings.database_url, "SELECT 1 FROM round") == []
 
         # --- run: stored with its input hash, seed and result, checked for stability ---
-        run = await m.post("/v1/rounds", json=request, headers=COORDINATOR)
-        assert run.status_code == 201, run.text
-        body = run.json()
+        body = await run_to_review(m, request)
         round_id = body["round_id"]
         assert body["status"] == "run" and body["seed"] == 7
         assert body["input_sha256"] == preview.json()["input_sha256"]
@@ -291,10 +311,9 @@ async def test_events_in_round_published_offers_out_once(
         assert missing.status_code == 404
 
         # --- overrides (on a second run of the same input): audited, re-checked ---
-        second = await m.post("/v1/rounds", json=request, headers=COORDINATOR)
-        assert second.status_code == 201
-        second_id = second.json()["round_id"]
-        assert second.json()["assignments"] == EXPECTED  # same input, same seed, same round
+        second = await run_to_review(m, request)
+        second_id = second["round_id"]
+        assert second["assignments"] == EXPECTED  # same input, same seed, same round
         full_post = await m.post(
             f"/v1/rounds/{second_id}/overrides",
             json={"student_id": "S1", "post_id": "P1", "reason": "单位要求"},
@@ -415,22 +434,27 @@ async def test_events_in_round_published_offers_out_once(
 
         await eventually(answered, what="the answers to the offers in the read model")
         supplementary = {**request, "kind": "supplementary"}
-        sup = await m.post("/v1/rounds", json=supplementary, headers=COORDINATOR)
-        assert sup.status_code == 201, sup.text
-        sup_body = sup.json()
+        sup_body = await run_to_review(m, supplementary)
         assert sup_body["kind"] == "supplementary" and sup_body["based_on"] == [round_id]
         assert sup_body["assignments"] == {"S7": "P1"}
         assert sup_body["unmatched"] == ["S4"]  # placed students (S1, S2, S3) are not in it
         # P1 freed by the decline, P2 left open; P3 (accepted) and P4 (offered) are held.
         assert sup_body["figures"]["seats"] == 2
-        twin = await m.post("/v1/rounds", json=supplementary, headers=COORDINATOR)
+        twin = await run_to_review(m, supplementary)
         sup_published = await m.post(
             f"/v1/rounds/{sup_body['round_id']}/publish", headers=COORDINATOR
         )
         assert sup_published.status_code == 200, sup_published.text
-        stale = await m.post(f"/v1/rounds/{twin.json()['round_id']}/publish", headers=COORDINATOR)
+        stale = await m.post(f"/v1/rounds/{twin['round_id']}/publish", headers=COORDINATOR)
         assert stale.status_code == 409
         assert stale.json()["detail"][0]["type"] == "stale"
+        listed = await m.get("/v1/rounds", params={"season_id": SEASON}, headers=COORDINATOR)
+        assert [(r["round_id"], r["status"], r["progress"]) for r in listed.json()] == [
+            (round_id, "published", None),
+            (second_id, "run", None),
+            (sup_body["round_id"], "published", None),
+            (twin["round_id"], "run", None),
+        ]
         offers = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED) + 1)
         assert sorted((o.data["student_id"], o.data["round_id"]) for o in offers) == sorted(
             [(s, round_id) for s in EXPECTED] + [("S7", sup_body["round_id"])]

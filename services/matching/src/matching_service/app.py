@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from fanxiang_common.app import create_service_app
-from fanxiang_common.runtime import ServiceRuntime
 from matching_service.api import read_model, rounds
 from matching_service.events import applications, posts
+from matching_service.runtime import MatchingRuntime
 from matching_service.settings import MatchingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
-    runtime = ServiceRuntime(
+    runtime = MatchingRuntime(
         settings, migrations=MIGRATIONS, consumers=[*posts.consumers(), *applications.consumers()]
     )
     return create_service_app(

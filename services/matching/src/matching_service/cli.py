@@ -51,15 +51,27 @@ def _fail(message: str) -> typer.Exit:
 
 
 class _Progress:
-    """Phase timings on stderr: parse -> build -> solve -> write."""
+    """Phase timings on stderr: parse -> build -> solve -> write. Also the solver's progress
+    hook (`domain.progress.Progress`, the one the service's round jobs use): on a terminal it
+    redraws "settled / students" during the solve, and it counts the DA rounds."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.start = self.mark = time.perf_counter()
+        self.calls = 0
+        self.live = sys.stderr.isatty()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        self.calls += 1
+        if self.enabled and self.live:
+            sys.stderr.write(f"\r  {phase:<6} {done:,} / {total:,} students settled")
+            sys.stderr.flush()
 
     def done(self, phase: str, detail: str = "") -> None:
         now = time.perf_counter()
         if self.enabled:
+            if self.live and self.calls:
+                sys.stderr.write("\r\033[K")
             extra = f" ({detail})" if detail else ""
             typer.echo(f"  {phase:<6} {now - self.mark:6.2f} s{extra}", err=True)
         self.mark = now
@@ -143,9 +155,10 @@ def solve_command(
     progress.done("parse", f"{inst.n_students:,} students, {inst.n_posts:,} posts")
     prepared = solver.prepare(inst)
     progress.done("build")
-    matching = solver.run(inst, prepared)
+    matching = solver.run(inst, prepared, progress)
     del prepared
-    progress.done("solve", f"{matching.proposals:,} proposals")
+    rounds = max(progress.calls - 1, 0)  # one call per DA round, one when it ends
+    progress.done("solve", f"{matching.proposals:,} proposals, {rounds} rounds")
     explanations = domain.explain(inst, matching) if explain else None
     document = domain.result_document(inst, matching, explanations=explanations)
     _write(_encode(document), output)

@@ -126,3 +126,22 @@ def test_the_installed_command(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert 'posts[0] (id "P1"): Object missing required field `county`' in bad.stderr.decode()
+
+
+def test_large_instances_show_phases_and_da_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching_service.cli as cli
+
+    monkeypatch.setattr(cli, "BIG_INSTANCE", 1)  # what 100k students would show
+    result = _run("-", stdin=orjson.dumps(valid_instance()))
+    assert result.exit_code == 0, result.stderr
+    phases = [line.split()[0] for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert phases == ["parse", "build", "solve", "write"]
+    [solve_line] = [line for line in result.stderr.splitlines() if line.startswith("  solve")]
+    assert "proposals" in solve_line and " rounds)" in solve_line
+    assert " 0 rounds" not in solve_line  # the solver's hook reached the CLI
+
+
+def test_small_instances_stay_quiet() -> None:
+    result = _run("-", stdin=orjson.dumps(valid_instance()))
+    assert result.exit_code == 0
+    assert not [line for line in result.stderr.splitlines() if line.startswith("  ")]

@@ -250,3 +250,33 @@ def test_long_choice_lists_take_the_sort_join() -> None:
     inst = parse_instance(doc)
     assert order_ranks(inst).tolist() == [0] * 40
     assert solve(inst).as_dict(inst) == {"S1": "P0"}
+
+
+@QUICK
+@given(instances())
+def test_progress_hook_counts_settled_students_up_to_all(doc: dict[str, Any]) -> None:
+    inst = parse_instance(doc)
+    seen: list[tuple[str, int, int]] = []
+    with_hook = solve(inst, lambda phase, done, total: seen.append((phase, done, total)))
+    assert with_hook.as_dict(inst) == solve(inst).as_dict(inst)  # the hook changes nothing
+    assert seen[-1] == ("solve", inst.n_students, inst.n_students)
+    done = [d for _, d, _ in seen]
+    assert done == sorted(done) and {p for p, _, _ in seen} == {"solve"}
+
+
+def test_progress_hook_may_stop_the_solve() -> None:
+    class Stop(Exception):
+        pass
+
+    def stop(phase: str, done: int, total: int) -> None:
+        raise Stop
+
+    doc = {
+        "students": [{"id": "S1", "home_county": "A", "choices": ["P1"]}],
+        "posts": [{"id": "P1", "county": "A", "capacity": 1, "ranking": ["S1"]}],
+    }
+    try:
+        solve(parse_instance(doc), stop)
+    except Stop:
+        return
+    raise AssertionError("the hook's exception did not stop the solve")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching_service.domain import (
+    Instance,
     check_matching,
     check_stability,
     explain,
@@ -30,6 +31,7 @@ from matching_service.domain import (
     result_document,
     solve,
 )
+from matching_service.domain.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -135,10 +137,22 @@ def compute(
     instance: dict[str, Any],
     post_facts: dict[str, dict[str, Any]],
     student_facts: dict[str, dict[str, Any]],
+    *,
+    parsed: Instance | None = None,
+    progress: Progress | None = None,
 ) -> Computed:
-    """Solve, check (feasibility and stability, independently of the solver), explain."""
-    parsed = parse_instance(instance)
-    matching = solve(parsed)
+    """Solve, check (feasibility and stability, independently of the solver), explain.
+
+    ``parsed`` is ``instance`` already parsed (record order does not change the answer, so
+    the dict read back from the database gives the same round); ``progress`` hears the
+    phases: parse, solve (settled students, from the solver), check, explain."""
+    report = progress or _quiet
+    if parsed is None:
+        report("parse", 0, len(instance["students"]))
+        parsed = parse_instance(instance)
+    n = parsed.n_students
+    matching = solve(parsed, progress)
+    report("check", 0, n)
     checks: dict[str, list[Any]] = {
         "feasibility": check_matching(parsed, matching),
         "blocking_pairs": [
@@ -146,6 +160,7 @@ def compute(
             for b in check_stability(parsed, matching)
         ],
     }
+    report("explain", 0, n)
     explanations = explain(parsed, matching) if not checks["blocking_pairs"] else {}
     return Computed(
         instance=instance,
@@ -155,6 +170,10 @@ def compute(
         explanations=explanations,
         checks=checks,
     )
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    pass
 
 
 def fill(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,7 @@ from fanxiang_common.errors import Conflict, NotFound, Unprocessable
 from fanxiang_common.events.matching import OfferMadeV1, RoundPublishedV1
 from matching_service.api import computation
 from matching_service.db import applications, rounds
-from matching_service.domain import DEFAULT_SEED, InvalidInstance
+from matching_service.domain import DEFAULT_SEED, Instance, InvalidInstance, parse_instance
 
 router = APIRouter(prefix="/v1/rounds", tags=["rounds"])
 
@@ -88,8 +89,19 @@ def _pool(request: Request) -> asyncpg.Pool:
     return pool
 
 
-async def _compute(request: Request, body: RoundRequest) -> tuple[computation.Computed, list[str]]:
-    """The round for ``body`` and the published rounds of the season it is based on."""
+@dataclass(frozen=True)
+class _Input:
+    """A round's input, built from the read model when the coordinator asks for it."""
+
+    instance: dict[str, Any]
+    post_facts: dict[str, dict[str, Any]]
+    student_facts: dict[str, dict[str, Any]]
+    based_on: list[str]  # the season's published rounds it was computed against
+    parsed: Instance
+
+
+async def _build(request: Request, body: RoundRequest) -> _Input:
+    """The round ``body`` asks for, validated (422 naming the field) but not solved."""
     async with _pool(request).acquire() as conn:
         posts, apps, verdicts = await applications.season_input(
             conn, body.season_id, include_undecided=body.include_undecided
@@ -127,12 +139,17 @@ async def _compute(request: Request, body: RoundRequest) -> tuple[computation.Co
         taken=taken,
         exclude=exclude,
     )
-    based_on = [r["round_id"] for r in published]
     try:
-        computed = await asyncio.to_thread(computation.compute, instance, post_facts, student_facts)
-        return computed, based_on
+        parsed = await asyncio.to_thread(parse_instance, instance)
     except InvalidInstance as exc:  # the read model broke the contract: say which record
         raise Unprocessable(f"the season's data is not a valid instance: {exc}") from None
+    return _Input(
+        instance=instance,
+        post_facts=post_facts,
+        student_facts=student_facts,
+        based_on=[r["round_id"] for r in published],
+        parsed=parsed,
+    )
 
 
 def _figures(computed: computation.Computed) -> dict[str, Any]:
@@ -141,12 +158,19 @@ def _figures(computed: computation.Computed) -> dict[str, Any]:
 
 @router.post("/preview", summary="Dry run: what a round would give now (nothing is stored)")
 async def preview(body: RoundRequest, request: Request, _: Coordinator) -> dict[str, Any]:
-    computed, based_on = await _compute(request, body)
+    given = await _build(request, body)
+    computed = await asyncio.to_thread(
+        computation.compute,
+        given.instance,
+        given.post_facts,
+        given.student_facts,
+        parsed=given.parsed,
+    )
     stats = computed.result["stats"]
     return {
         "season_id": body.season_id,
         "kind": body.kind,
-        "based_on": based_on,
+        "based_on": given.based_on,
         "locality": body.rules.locality,
         "seed": body.seed,
         "input_sha256": stats["input_sha256"],
@@ -156,30 +180,36 @@ async def preview(body: RoundRequest, request: Request, _: Coordinator) -> dict[
     }
 
 
-@router.post("", status_code=201, summary="Run a round: solve, check and store it for review")
+@router.post(
+    "",
+    status_code=202,
+    summary="Run a round: accepted at once (status 'running'), solved in the background",
+)
 async def run_round(body: RoundRequest, request: Request, principal: Coordinator) -> dict[str, Any]:
-    computed, based_on = await _compute(request, body)
-    stats = computed.result["stats"]
+    """The round's input (the season's posts, applications and verdicts now, under these
+    rules) is fixed and stored at once; the solve, the stability check and the explanations
+    run in the background. Poll ``GET /v1/rounds/{round_id}``: ``progress`` while
+    'running', then 'run' (ready for review) or 'failed' (with ``error``)."""
+    given = await _build(request, body)
+    round_id = f"R-{uuid.uuid4().hex[:12]}"
     row = {
-        "based_on": based_on,
-        "round_id": f"R-{uuid.uuid4().hex[:12]}",
+        "based_on": given.based_on,
+        "round_id": round_id,
         "season_id": body.season_id,
         "kind": body.kind,
         "locality": body.rules.locality,
         "seed": body.seed,
-        "input_sha256": stats["input_sha256"],
-        "instance": computed.instance,
-        "post_facts": computed.post_facts,
-        "student_facts": computed.student_facts,
-        "result": computed.result,
-        "explanations": computed.explanations,
-        "checks": computed.checks,
+        "input_sha256": given.parsed.sha256,
+        "instance": given.instance,
+        "post_facts": given.post_facts,
+        "student_facts": given.student_facts,
         "created_by": principal.subject,
     }
     async with _pool(request).acquire() as conn:
-        await rounds.insert_round(conn, row)
-        stored = await rounds.get_round(conn, row["round_id"])
+        await rounds.insert_running(conn, row)
+        stored = await rounds.get_round(conn, round_id)
     assert stored is not None
+    request.app.state.runtime.jobs.start(round_id, given.parsed)
     return _view(stored, principal, explanations=False)
 
 
@@ -218,6 +248,7 @@ async def student_explanation(
         row = await rounds.get_round(conn, round_id)
     if row is None:
         raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
+    _require_ready(row)
     facts = row["student_facts"].get(student_id)
     if facts is None or not _sees_student(principal, row, student_id):
         raise NotFound(
@@ -246,6 +277,7 @@ async def publish_round(
                 loc=("path", "round_id"),
                 code="already_published",
             )
+        _require_ready(row)
         if row["checks"]["feasibility"] or row["checks"]["blocking_pairs"]:
             raise Conflict(
                 f"round {round_id} failed its stability check and cannot be published",
@@ -356,6 +388,7 @@ async def override_round(
                 loc=("path", "round_id"),
                 code="already_published",
             )
+        _require_ready(row)
         if body.student_id not in row["student_facts"]:
             raise Unprocessable(
                 f"round {round_id} has no student {body.student_id!r}",
@@ -394,16 +427,35 @@ async def override_round(
     return {"override": entry, "round": _view(updated, principal, explanations=False)}
 
 
+def _require_ready(row: dict[str, Any]) -> None:
+    """409 ``round_not_ready`` unless the round's job finished ('run' or 'published')."""
+    if row["status"] in ("run", "published"):
+        return
+    round_id = row["round_id"]
+    if row["status"] == "failed":
+        message = f"round {round_id} failed ({row['error']}); run the round again"
+    else:
+        progress = row["progress"] or {}
+        message = (
+            f"round {round_id} is still running ({progress.get('phase', 'queued')}); "
+            "wait until its status is 'run'"
+        )
+    raise Conflict(message, loc=("path", "round_id"), code="round_not_ready")
+
+
 def _sees_student(principal: Principal, row: dict[str, Any], student_id: str) -> bool:
     if principal.role is Role.COORDINATOR:
         return True
     home = row["student_facts"][student_id]["home_county"]
-    post = row["result"]["assignments"].get(student_id)
+    post = (row["result"] or {"assignments": {}})["assignments"].get(student_id)
     post_county = row["post_facts"][post]["county"] if post else None
     return principal.county is not None and principal.county in (home, post_county)
 
 
 def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> dict[str, Any]:
+    """A round as its reader may see it. While 'running' (and when 'failed') the result
+    fields (``figures``, ``assignments``, ``unmatched``, ``checks``, ``explanations``) are
+    null; ``progress`` is set only while 'running', ``error`` only when 'failed'."""
     county = None if principal.role is Role.COORDINATOR else principal.county or ""
     result = row["result"]
     visible = [
@@ -416,31 +468,42 @@ def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> d
         "kind": row["kind"],
         "based_on": row["based_on"],
         "status": row["status"],
+        "progress": row["progress"] if row["status"] == "running" else None,
+        "error": row["error"],
         "locality": row["locality"],
         "seed": row["seed"],
         "input_sha256": row["input_sha256"],
         "created_by": row["created_by"],
         "created_at": row["created_at"],
+        "finished_at": row["finished_at"],
         "published_by": row["published_by"],
         "published_at": row["published_at"],
         "accept_by": row["accept_by"],
         "county": county,
-        "figures": computation.summary(result, row["post_facts"], county=county),
-        "assignments": {s: result["assignments"][s] for s in visible if s in result["assignments"]},
-        "unmatched": [s for s in result["unmatched"] if s in shown],
-        "checks": {
+        "figures": None,
+        "assignments": None,
+        "unmatched": None,
+        "checks": None,
+    }
+    if result is not None:
+        out["figures"] = computation.summary(result, row["post_facts"], county=county)
+        out["assignments"] = {
+            s: result["assignments"][s] for s in visible if s in result["assignments"]
+        }
+        out["unmatched"] = [s for s in result["unmatched"] if s in shown]
+        out["checks"] = {
             "stable": not row["checks"]["blocking_pairs"],
             "feasible": not row["checks"]["feasibility"],
             **row["checks"],
-        },
-    }
+        }
     overrides = row.get("overrides") or []
     if county is None:
         out["overrides"] = overrides
-        # The solver's round is stable; after overrides, the last re-check tells.
-        out["checks"]["stable_now"] = (
-            not overrides[-1]["blocking_pairs"] if overrides else out["checks"]["stable"]
-        )
+        if out["checks"] is not None:
+            # The solver's round is stable; after overrides, the last re-check tells.
+            out["checks"]["stable_now"] = (
+                not overrides[-1]["blocking_pairs"] if overrides else out["checks"]["stable"]
+            )
     else:
         out["overrides"] = [o for o in overrides if o["student_id"] in shown]
     if county is not None:
@@ -450,5 +513,6 @@ def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> d
             s["id"] for s in row["instance"]["students"] if s.get("locality_exception")
         ]
     if explanations:
-        out["explanations"] = {s: row["explanations"].get(s) for s in visible}
+        given = row["explanations"]
+        out["explanations"] = None if given is None else {s: given.get(s) for s in visible}
     return out

@@ -1,5 +1,6 @@
-"""SQL for matching's rounds (JSON columns go through the pool's jsonb codec). A published
-round is immutable (a trigger enforces it too)."""
+"""SQL for matching's rounds (JSON columns go through the pool's jsonb codec). A round is
+inserted 'running' with its input; its job stores the result ('run') or the error
+('failed'). A published round is immutable (a trigger enforces it too)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,74 @@ from typing import Any
 
 import asyncpg
 
-_JSON = ("instance", "post_facts", "student_facts", "result", "explanations", "checks")
+QUEUED = {"phase": "queued", "done": 0, "total": 0}
 
 
-async def insert_round(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+async def insert_running(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    """A round accepted for running: its input is fixed from now on."""
     await conn.execute(
         """INSERT INTO round (round_id, season_id, kind, locality, seed, input_sha256, instance,
-                              post_facts, student_facts, result, explanations, checks,
-                              created_by, based_on)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
+                              post_facts, student_facts, created_by, based_on, status, progress)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'running', $12)""",
         row["round_id"],
         row["season_id"],
         row["kind"],
         row["locality"],
         row["seed"],
         row["input_sha256"],
-        *(row[k] for k in _JSON),
+        row["instance"],
+        row["post_facts"],
+        row["student_facts"],
         row["created_by"],
         row["based_on"],
+        QUEUED,
     )
+
+
+async def running_round_ids(conn: asyncpg.Connection) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT round_id FROM round WHERE status = 'running' ORDER BY created_at, round_id"
+    )
+    return [r["round_id"] for r in rows]
+
+
+async def set_progress(conn: asyncpg.Connection, round_id: str, progress: dict[str, Any]) -> None:
+    await conn.execute(
+        "UPDATE round SET progress = $2 WHERE round_id = $1 AND status = 'running'",
+        round_id,
+        progress,
+    )
+
+
+async def finish_round(
+    conn: asyncpg.Connection,
+    round_id: str,
+    *,
+    result: dict[str, Any],
+    explanations: dict[str, Any],
+    checks: dict[str, Any],
+) -> bool:
+    """Store a running round's result: it is ready for review ('run')."""
+    status: str = await conn.execute(
+        """UPDATE round SET status = 'run', result = $2, explanations = $3, checks = $4,
+                            progress = NULL, finished_at = now()
+           WHERE round_id = $1 AND status = 'running'""",
+        round_id,
+        result,
+        explanations,
+        checks,
+    )
+    return status == "UPDATE 1"
+
+
+async def fail_round(conn: asyncpg.Connection, round_id: str, error: str) -> bool:
+    status: str = await conn.execute(
+        """UPDATE round SET status = 'failed', error = $2, progress = NULL, finished_at = now()
+           WHERE round_id = $1 AND status = 'running'""",
+        round_id,
+        error,
+    )
+    return status == "UPDATE 1"
 
 
 async def get_round(
@@ -40,8 +90,8 @@ async def get_round(
 async def list_rounds(conn: asyncpg.Connection, season_id: str | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT round_id, season_id, kind, based_on, locality, seed, input_sha256, status,
-                  created_by,
-                  created_at, published_by, published_at, accept_by
+                  progress, error, created_by, created_at, finished_at, published_by,
+                  published_at, accept_by
            FROM round WHERE $1::text IS NULL OR season_id = $1 ORDER BY created_at, round_id""",
         season_id,
     )

@@ -17,6 +17,7 @@ import numpy as np
 
 from .hashing import KeyTable
 from .model import I32, I64, Bool, Instance, Matching
+from .progress import Progress
 
 _INF = np.iinfo(np.int32).max
 
@@ -187,8 +188,10 @@ def prepare(instance: Instance) -> Prepared:
     )
 
 
-def run(instance: Instance, prepared: Prepared) -> Matching:
-    held = deferred_acceptance(prepared.ptr, prepared.post, prepared.rank, instance.capacity)
+def run(instance: Instance, prepared: Prepared, progress: Progress | None = None) -> Matching:
+    held = deferred_acceptance(
+        prepared.ptr, prepared.post, prepared.rank, instance.capacity, progress=progress
+    )
     original = prepared.entries[held]
     placed = prepared.chooser[original]
     post = np.full(instance.n_students, -1, dtype=np.int32)
@@ -199,9 +202,10 @@ def run(instance: Instance, prepared: Prepared) -> Matching:
     return Matching(post=post, proposals=int(through.sum()))
 
 
-def solve(instance: Instance) -> Matching:
-    """The student-optimal stable matching (student-proposing deferred acceptance)."""
-    return run(instance, prepare(instance))
+def solve(instance: Instance, progress: Progress | None = None) -> Matching:
+    """The student-optimal stable matching (student-proposing deferred acceptance);
+    ``progress`` hears how many students are settled after each DA round."""
+    return run(instance, prepare(instance), progress)
 
 
 def _order_by(post: I64, rank: I64, post_bits: int, rank_bits: int) -> I64:
@@ -218,8 +222,11 @@ def _order_by(post: I64, rank: I64, post_bits: int, rank_bits: int) -> I64:
     return keys
 
 
-def deferred_acceptance(ptr: I64, post: I32, rank: I32, capacity: I64) -> I64:
-    """DA on acceptable entries only; returns the entry held for each placed student."""
+def deferred_acceptance(
+    ptr: I64, post: I32, rank: I32, capacity: I64, *, progress: Progress | None = None
+) -> I64:
+    """DA on acceptable entries only; returns the entry held for each placed student.
+    ``progress("solve", settled, n)`` after every round: students not waiting to propose."""
     n, n_posts = ptr.size - 1, capacity.size
     end = ptr[1:]
     # Seats a post could ever fill: no more than its acceptable applicants.
@@ -237,8 +244,13 @@ def deferred_acceptance(ptr: I64, post: I32, rank: I32, capacity: I64) -> I64:
     free = np.flatnonzero(nxt < end)
     post_bits = max(1, n_posts.bit_length())
     rank_bits = max(1, int(rank.max(initial=0)).bit_length())
+    settled = 0
 
     while free.size:
+        if progress is not None:
+            # A rejected student is free again, so the count may dip: report the highest.
+            settled = max(settled, n - int(free.size))
+            progress("solve", settled, n)
         # Skip choices whose cutoff already rules the student out (cutoffs only fall).
         # Only the students still skipping are looked at again.
         k, e = nxt[free], end[free]
@@ -283,4 +295,6 @@ def deferred_acceptance(ptr: I64, post: I32, rank: I32, capacity: I64) -> I64:
         cutoff[group_post] = np.where(new_fill == seats[group_post], last, _INF)
         free = student_of[c_entry[~keep]]
 
+    if progress is not None:
+        progress("solve", n, n)
     return held_entry[held_entry >= 0]

@@ -38,6 +38,10 @@ PUBLIC = {
     ("POST", "/v1/auth/tokens"),
     ("POST", "/v1/auth/unit-tokens"),
     ("GET", "/v1/reference"),
+    # Every signed-in caller may sign their own token out; that would end the matrix's
+    # sessions, so test_sessions.py covers these two.
+    ("POST", "/v1/auth/sign-out"),
+    ("POST", "/v1/auth/sign-out-everywhere"),
 }
 _n = itertools.count()
 CSV = {
@@ -92,6 +96,8 @@ def cases() -> list[Case]:
             lambda: {"phone": new_phone(), "role": "officer", "name": "委员"},
         ),
         Case("GET", "/v1/accounts", {"coordinator"}),
+        Case("POST", "/v1/accounts/{spare_admin}/disable", COMMITTEE, {"reason": "离职"}),
+        Case("POST", "/v1/accounts/{spare_admin}/enable", COMMITTEE, {}),
         Case("GET", "/v1/students/me", STUDENTS),
         Case(
             "PUT",
@@ -235,6 +241,9 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
         headers[role] = await world.login(phone)
 
     post = await world.published_post(unit_a)
+    spare_unit, _ = await world.unit(name="备用单位")
+    admins = await c.get("/v1/accounts", params={"role": "unit", "limit": 500}, headers=coordinator)
+    [spare_admin] = [a["account_id"] for a in admins.json()["items"] if a["unit_id"] == spare_unit]
 
     async def draft(submit: bool) -> str:
         r = await c.post("/v1/posts", json=post_body(), headers=unit_a_h)
@@ -257,6 +266,7 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
         "season": "2026-summer",
         "season2": "2026-other",
         "unit": unit_a,
+        "spare_admin": spare_admin,
         "token": token,
         "student": student_a,
         "post": post,

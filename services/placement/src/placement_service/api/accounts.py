@@ -12,26 +12,32 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from fanxiang_common.auth import Principal, Role
-from fanxiang_common.errors import Conflict, Unprocessable
+from fanxiang_common.errors import Conflict, NotFound, Unprocessable
 from placement_service.api.common import (
     Conn,
+    Id,
     IdempotencyKey,
     Model,
     Out,
     Page,
     PagingQ,
     Phone,
+    Reason,
     ShortText,
+    audit,
     geo,
     roles,
     runtime,
     write,
 )
 from placement_service.db import accounts as db
+from placement_service.db import units
+from placement_service.domain.accounts import may_switch
 from placement_service.domain.masking import mask_phone
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR))]
+Switcher = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.COUNTY))]
 
 
 class AccountIn(Model):
@@ -52,6 +58,8 @@ class AccountOut(Out):
     city: str | None
     active: bool
     created_at: datetime
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
 
 
 def _out(row: dict[str, object]) -> AccountOut:
@@ -101,3 +109,56 @@ async def list_accounts(
     return Page[AccountOut](
         items=[_out(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset
     )
+
+
+class SwitchIn(Model):
+    reason: Reason | None = Field(default=None, description="why (kept in the audit log)")
+
+
+async def _switch(
+    request: Request, principal: Principal, account_id: str, active: bool, reason: str | None
+) -> JSONResponse:
+    async def action(conn: Conn) -> AccountOut:
+        account = await db.get(conn, account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id}", loc=("path", "account_id"))
+        unit = await units.get(conn, account["unit_id"]) if account["unit_id"] else None
+        place = (str(unit["county"]), unit["township"]) if unit else None
+        may_switch(principal, account_id, account["role"], place, geo())
+        if unit is not None and unit["status"] != "active" and active:
+            raise Conflict(
+                f"the unit's registration is {unit['status']}; approve it instead",
+                loc=("path", "account_id"),
+                code="invalid_state",
+            )
+        row = await db.set_active(conn, account_id, active, principal.subject, reason)
+        assert row is not None
+        await audit(
+            conn,
+            principal,
+            "account.enable" if active else "account.disable",
+            account_id,
+            reason,
+            {"role": account["role"]},
+        )
+        return _out(row)
+
+    return await write(request, principal, None, action)
+
+
+@router.post("/{account_id}/disable", response_model=AccountOut)
+async def disable_account(
+    account_id: Id, body: SwitchIn, request: Request, principal: Switcher
+) -> JSONResponse:
+    """The account can no longer sign in, and its live tokens stop working in placement at
+    once (other services accept them until they expire, at most the token TTL)."""
+    return await _switch(request, principal, account_id, False, body.reason)
+
+
+@router.post("/{account_id}/enable", response_model=AccountOut)
+async def enable_account(
+    account_id: Id, body: SwitchIn, request: Request, principal: Switcher
+) -> JSONResponse:
+    """Re-enable a disabled account; tokens issued before it was disabled work again unless
+    they expired or were signed out."""
+    return await _switch(request, principal, account_id, True, body.reason)

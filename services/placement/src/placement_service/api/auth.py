@@ -3,6 +3,7 @@ systems exchange their API token for a short-lived bearer token."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,11 +11,21 @@ from fastapi import APIRouter, Request, status
 from pydantic import Field
 
 from fanxiang_common.auth import Principal, Role, issue_token
-from fanxiang_common.errors import Unauthorized
+from fanxiang_common.errors import Forbidden, Unauthorized
 from fanxiang_common.events.placement import LoginCodeRequestedV1
-from placement_service.api.common import Model, Out, Phone, emit, now, runtime
+from placement_service.api.common import (
+    API_TOKEN_SUBJECT,
+    Caller,
+    Model,
+    Out,
+    Phone,
+    emit,
+    now,
+    runtime,
+)
 from placement_service.db import accounts
 from placement_service.domain import codes
+from placement_service.domain.sessions import unverified_claims
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -47,10 +58,17 @@ class TokenOut(Out):
     token_type: str = "bearer"
     expires_in: int
     subject: str
+    token_id: str | None = Field(default=None, description="the token's jti")
     role: Role
     unit_id: str | None = None
     county: str | None = None
     city: str | None = None
+
+
+def inactive_message(account: dict[str, Any]) -> str:
+    if account["disabled_at"] is None:
+        return "this account is waiting for its registration to be approved"
+    return "this account is disabled"
 
 
 def _principal(account: dict[str, Any]) -> Principal:
@@ -67,6 +85,7 @@ def _token(request: Request, principal: Principal, ttl: timedelta) -> TokenOut:
     key = runtime(request).settings.jwt_private_key
     return TokenOut(
         access_token=issue_token(principal, key, ttl=ttl),
+        token_id=principal.token_id,
         expires_in=int(ttl.total_seconds()),
         subject=principal.subject,
         role=principal.role,
@@ -145,7 +164,7 @@ async def request_code(body: CodeRequest, request: Request) -> CodeSent:
             ) or await accounts.by_phone(conn, body.phone)
         assert account is not None
         if not account["active"]:
-            raise Unauthorized("this account is disabled", loc=("body", "phone"))
+            raise Unauthorized(inactive_message(account), loc=("body", "phone"))
         return await send_code(request, conn, account, "login")
 
 
@@ -155,8 +174,10 @@ async def sign_in(body: TokenRequest, request: Request) -> TokenOut:
     settings = runtime(request).settings
     async with runtime(request).pool.acquire() as conn:
         account = await accounts.by_phone(conn, body.phone)
-        if account is None or not account["active"]:
+        if account is None:
             raise Unauthorized("request a code first", loc=("body", "phone"), code="code_missing")
+        if not account["active"]:
+            raise Unauthorized(inactive_message(account), loc=("body", "phone"))
         # Its own transaction so that a wrong attempt is counted even though we refuse.
         async with conn.transaction():
             try:
@@ -167,7 +188,14 @@ async def sign_in(body: TokenRequest, request: Request) -> TokenOut:
                 failure = None
         if failure is not None:
             raise failure
-    return _token(request, _principal(account), timedelta(hours=settings.token_ttl_hours))
+        ttl = timedelta(hours=settings.token_ttl_hours)
+        principal = _principal(account).model_copy(update={"token_id": uuid.uuid4().hex})
+        issued = now()
+        token = _token(request, principal, ttl)
+        await accounts.record_token(
+            conn, str(principal.token_id), principal.subject, issued, issued + ttl
+        )
+    return token
 
 
 @router.post("/unit-tokens", response_model=TokenOut)
@@ -182,3 +210,41 @@ async def exchange_api_token(body: ApiTokenExchange, request: Request) -> TokenO
         )
     principal = Principal(subject=row["token_id"], role=Role.UNIT, unit_id=row["unit_id"])
     return _token(request, principal, API_TOKEN_TTL)
+
+
+class SignedOut(Out):
+    revoked: int = Field(description="how many tokens stopped working")
+
+
+def _person_only(principal: Principal) -> None:
+    if principal.subject.startswith(API_TOKEN_SUBJECT):
+        raise Forbidden("a unit's system signs out by revoking its API token")
+
+
+def _bearer_token(request: Request) -> str:
+    return request.headers["authorization"].partition(" ")[2].strip()
+
+
+@router.post("/sign-out", response_model=SignedOut)
+async def sign_out(request: Request, principal: Caller) -> SignedOut:
+    """Revoke the token this request carries; placement refuses it at once (other services,
+    which verify tokens locally, until it expires)."""
+    _person_only(principal)
+    if principal.token_id is None:
+        raise Unauthorized("this token has no id and cannot be signed out", code="token_invalid")
+    expires = unverified_claims(_bearer_token(request)).expires_at or now()
+    async with runtime(request).pool.acquire() as conn:
+        await accounts.revoke_token(conn, principal.token_id, principal.subject, expires)
+    return SignedOut(revoked=1)
+
+
+@router.post("/sign-out-everywhere", response_model=SignedOut)
+async def sign_out_everywhere(request: Request, principal: Caller) -> SignedOut:
+    """Revoke every token of the caller issued until now (e.g. a lost phone)."""
+    _person_only(principal)
+    async with runtime(request).pool.acquire() as conn, conn.transaction():
+        revoked = await accounts.revoke_all(conn, principal.subject)
+        if principal.token_id is not None:
+            expires = unverified_claims(_bearer_token(request)).expires_at or now()
+            await accounts.revoke_token(conn, principal.token_id, principal.subject, expires)
+    return SignedOut(revoked=max(revoked, 1))

@@ -23,6 +23,7 @@ from fanxiang_common.errors import AppError, Conflict, Forbidden, Unauthorized
 from fanxiang_common.events.envelope import EventData
 from placement_service.db import accounts
 from placement_service.domain.geography import Geography, default_geography
+from placement_service.domain.sessions import refuse_if_dead, unverified_claims
 from placement_service.runtime import PlacementRuntime
 
 Conn = asyncpg.Connection
@@ -58,7 +59,8 @@ async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The verified caller; a token from a revoked unit API token stops working at once.
+    """The verified caller; a token from a revoked unit API token, a signed-out token and
+    every token of a disabled account stop working at once (one query per request).
     (Async on purpose: the common sync dependency costs a thread-pool hop per request.)"""
     if credentials is None:
         raise Unauthorized(
@@ -66,10 +68,13 @@ async def caller(
         )
     key = _public_key(runtime(request).settings.jwt_public_key)
     principal = verify_token(credentials.credentials, cast(str, key))
-    if principal.subject.startswith(API_TOKEN_SUBJECT):
-        async with runtime(request).pool.acquire() as conn:
+    async with runtime(request).pool.acquire() as conn:
+        if principal.subject.startswith(API_TOKEN_SUBJECT):
             if await accounts.api_token_revoked(conn, principal.subject):
                 raise Unauthorized("this API token was revoked", code="token_revoked")
+        else:
+            state = await accounts.token_state(conn, principal.subject, principal.token_id)
+            refuse_if_dead(state, unverified_claims(credentials.credentials).issued_at)
     return principal
 
 

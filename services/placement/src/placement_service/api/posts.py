@@ -185,8 +185,13 @@ async def create_post(
         unit_id = principal.unit_id
     if unit_id is None:
         raise Unprocessable("name the unit offering the post", loc=("body", "unit_id"))
-    if await units.get(conn, unit_id) is None:
+    unit = await units.get(conn, unit_id)
+    if unit is None:
         raise Unprocessable(f"no unit {unit_id}", loc=("body", "unit_id"))
+    if unit["status"] != "active":
+        raise Unprocessable(
+            f"unit {unit_id}'s registration is {unit['status']}", loc=("body", "unit_id")
+        )
     season = await seasons.get(conn, body.season_id)
     if season is None:
         raise Unprocessable(f"no season {body.season_id}", loc=("body", "season_id"))

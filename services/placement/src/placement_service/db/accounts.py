@@ -9,7 +9,12 @@ from typing import Any
 
 import asyncpg
 
-_ACCOUNT = "account_id, phone, role, name, unit_id, county, city, active, created_at"
+from placement_service.domain.sessions import TokenState
+
+_ACCOUNT = (
+    "account_id, phone, role, name, unit_id, county, city, active, created_at, disabled_at,"
+    " disabled_reason"
+)
 
 
 # Ids need to be unique, not secret (every read is authorised): 64 bits from a generator
@@ -184,3 +189,82 @@ async def revoke_api_token(
         token_id,
     )
     return dict(row) if row else None
+
+
+# --- disabling accounts -----------------------------------------------------------------------
+
+
+async def set_active(
+    conn: asyncpg.Connection, account_id: str, active: bool, by: str, reason: str | None
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        f"""UPDATE account SET active = $2,
+                disabled_at = CASE WHEN $2 THEN NULL ELSE now() END,
+                disabled_by = CASE WHEN $2 THEN NULL ELSE $3 END,
+                disabled_reason = CASE WHEN $2 THEN NULL ELSE $4 END
+            WHERE account_id = $1 RETURNING {_ACCOUNT}""",
+        account_id,
+        active,
+        by,
+        reason,
+    )
+    return dict(row) if row else None
+
+
+# --- people's tokens (sessions) ---------------------------------------------------------------
+
+
+async def token_state(conn: asyncpg.Connection, subject: str, jti: str | None) -> TokenState:
+    """One round trip: the account's state and the token's row, if any."""
+    row = await conn.fetchrow(
+        """SELECT a.active, a.tokens_valid_after, t.jti IS NOT NULL AS recorded, t.revoked_at
+           FROM (SELECT 1) one
+           LEFT JOIN account a ON a.account_id = $1
+           LEFT JOIN person_token t ON t.jti = $2""",
+        subject,
+        jti,
+    )
+    assert row is not None
+    return TokenState(row["active"], row["tokens_valid_after"], row["recorded"], row["revoked_at"])
+
+
+async def record_token(
+    conn: asyncpg.Connection, jti: str, account_id: str, issued_at: datetime, expires_at: datetime
+) -> None:
+    """Keep the issued token (for revocation); drop this person's expired ones on the way."""
+    await conn.execute(
+        "WITH gone AS (DELETE FROM person_token WHERE account_id = $2 AND expires_at < now())"
+        " INSERT INTO person_token (jti, account_id, issued_at, expires_at)"
+        " VALUES ($1, $2, $3, $4)",
+        jti,
+        account_id,
+        issued_at,
+        expires_at,
+    )
+
+
+async def revoke_token(
+    conn: asyncpg.Connection, jti: str, account_id: str, expires_at: datetime
+) -> None:
+    """Sign one token out (also one placement did not record)."""
+    await conn.execute(
+        "INSERT INTO person_token (jti, account_id, issued_at, expires_at, revoked_at)"
+        " VALUES ($1, $2, now(), $3, now())"
+        " ON CONFLICT (jti) DO UPDATE SET revoked_at = coalesce(person_token.revoked_at, now())",
+        jti,
+        account_id,
+        expires_at,
+    )
+
+
+async def revoke_all(conn: asyncpg.Connection, account_id: str) -> int:
+    """Sign out everywhere: every token issued until now stops working."""
+    await conn.execute(
+        "UPDATE account SET tokens_valid_after = now() WHERE account_id = $1", account_id
+    )
+    revoked: str = await conn.execute(
+        "UPDATE person_token SET revoked_at = now()"
+        " WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now()",
+        account_id,
+    )
+    return int(revoked.split()[-1])

@@ -106,6 +106,40 @@ class UnitRegisteredV1(EventData):
     contact_email: str | None = None
 
 
+class UnitRegistrationRequestedV1(EventData):
+    """A unit registered itself (its contact proved the phone); the committee of its place
+    (``managing_org``; 'city' for 市直) approves it (→ UnitRegisteredV1) or rejects it."""
+
+    type: ClassVar[str] = "placement.unit.registration-requested.v1"
+    topic: ClassVar[Topic] = UNITS
+    aggregate_field: ClassVar[str] = "unit_id"
+
+    unit_id: str
+    name: str
+    unit_type: str
+    county: str
+    township: str | None = None
+    managing_org: str = Field(description="who decides: a county adcode, a zone code or 'city'")
+    contact_name: str
+    contact_phone: str = Field(description="for notify; full number")
+    contact_email: str | None = None
+
+
+class UnitRegistrationRejectedV1(EventData):
+    """A self-registered unit was rejected; notify tells the contact why."""
+
+    type: ClassVar[str] = "placement.unit.registration-rejected.v1"
+    topic: ClassVar[Topic] = UNITS
+    aggregate_field: ClassVar[str] = "unit_id"
+
+    unit_id: str
+    name: str
+    reason: str
+    decided_by: str
+    contact_name: str | None = None
+    contact_phone: str | None = Field(default=None, description="for notify; full number")
+
+
 # --- students and accounts --------------------------------------------------------------------
 
 
@@ -224,6 +258,17 @@ class InterviewScheduledV1(_ApplicationEvent):
     unit_id: str
     at: datetime
     place: str
+
+
+class InterviewCancelledV1(_ApplicationEvent):
+    """The student cancelled their booked interview slot (an earlier InterviewScheduledV1
+    for this application and post no longer holds)."""
+
+    type: ClassVar[str] = "placement.application.interview-cancelled.v1"
+
+    post_id: str
+    unit_id: str
+    at: datetime = Field(description="when the cancelled interview would have been")
 
 
 class InterviewScoredV1(_ApplicationEvent):

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 
 from fanxiang_common.app import create_service_app
 from fanxiang_common.runtime import ServiceRuntime
-from survey_service.api import imports, responses
+from survey_service.analysis_cache import AnalysisCache
+from survey_service.api import analysis, imports, responses
 from survey_service.db import store
 from survey_service.events import responses as response_events
 from survey_service.settings import SurveySettings
@@ -28,9 +29,11 @@ class SurveyRuntime(ServiceRuntime):
 def create_app(settings: SurveySettings | None = None) -> FastAPI:
     settings = settings or SurveySettings()
     runtime = SurveyRuntime(settings, migrations=MIGRATIONS, consumers=response_events.consumers())
-    return create_service_app(
+    app = create_service_app(
         runtime,
         title="Fanxiang survey",
         description="Questionnaires, responses (API, Kafka, 问卷星/腾讯问卷 exports) and their analysis.",
-        routers=[responses.router, imports.router],
+        routers=[responses.router, analysis.router, imports.router],
     )
+    app.state.analysis_cache = AnalysisCache()
+    return app

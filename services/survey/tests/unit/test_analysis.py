@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from survey_service.domain import (
     Analyzer,
     Answer,
@@ -189,3 +191,39 @@ def test_compare_two_seasons() -> None:
     assert item["options"]["愿意"]["change_pp"] > 0
     assert "p" in item and 0 <= item["p"] <= 1
     assert cmp["responses"] == {"before": 40, "after": 40}
+
+
+def _scoped_and_not(people: list[Response]) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    out = []
+    for scoped in (False, True):
+        analyzer = Analyzer(Q)
+        for r in people:
+            analyzer.add(r)
+        out.append(build_result(analyzer, Q, scoped=scoped))
+    return out[0], out[1]
+
+
+def test_a_county_view_shows_no_verbatim_free_text() -> None:
+    people = _population()
+    people.append(_resp(50, "大一", 3, ("读书",), "愿意", text="我是平定县某村的张三，岗位不错"))
+    everyone, county = _scoped_and_not(people)
+    themes = {t["theme"]: t for t in everyone["questions"][5]["themes"]}
+    assert themes["岗位"]["count"] == 11 and themes["岗位"]["quotes"]
+    scoped = {t["theme"]: t for t in county["questions"][5]["themes"]}
+    assert scoped["岗位"]["count"] == 11  # the count of a group of 5 or more is still shown
+    assert scoped["岗位"]["quotes"] == [] and scoped["岗位"]["quotes_withheld"] is True
+    assert "张三" not in json.dumps(county, ensure_ascii=False)
+    assert county["privacy"]["scoped"] is True and "县区" in county["privacy"]["note"]
+
+
+def test_keywords_used_by_fewer_than_five_are_not_shown() -> None:
+    people = _population()  # 10 answers share one sentence
+    people += [
+        _resp(60 + i, "大一", 3, ("读书",), "愿意", text=f"阳泉郊区{i}号{w}有意思")
+        for i, w in enumerate(["张家坪村"] * 4 + ["人才公寓"] * 5)
+    ]
+    everyone, _ = _scoped_and_not(people)
+    keywords = {k["word"]: k["answers"] for k in everyone["questions"][5]["keywords"]}
+    assert all(n >= 5 for n in keywords.values())
+    assert not any(w.startswith("张家") for w in keywords)  # 4 answers: segmented as 张家
+    assert keywords.get("人才公寓") == 5

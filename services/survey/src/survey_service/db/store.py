@@ -33,6 +33,14 @@ async def get_questionnaire(
     return parse_questionnaire(definition) if definition is not None else None
 
 
+async def revision(conn: asyncpg.Connection, questionnaire_id: str) -> int:
+    """Changes whenever the questionnaire's responses change (trigger, migration 0002)."""
+    value = await conn.fetchval(
+        "SELECT revision FROM questionnaire WHERE questionnaire_id = $1", questionnaire_id
+    )
+    return int(value or 0)
+
+
 # (response_id, questionnaire_id, fingerprint, source, answers, student_id, county,
 #  submitted_at, duration_s, import_id)
 Row = tuple[

@@ -35,6 +35,9 @@ th{background:#f4f4f4}
 .note{color:#666;font-size:.9em}.warn{color:#a04000;font-size:.9em}
 .kpi{display:inline-block;margin:0 1.5em .5em 0}.kpi b{font-size:1.4em;display:block}
 figure{margin:.5em 0}.sup{color:#999}
+@page{size:A4;margin:14mm}
+@media print{body{margin:0;max-width:none;padding:0}figure,table,tr{break-inside:avoid}
+h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}}
 """
 
 
@@ -139,6 +142,8 @@ def _question(q: dict[str, Any]) -> str:
                 out.append(f'<p class="note">主题“{_e(t["theme"])}”：少于5人提及，不展示</p>')
                 continue
             quotes = "".join(f"<li>{_e(x)}</li>" for x in t["quotes"])
+            if t.get("quotes_withheld"):
+                quotes = '<li class="note">县区视图不展示原文引用</li>'
             out.append(f"<p><b>{_e(t['theme'])}</b>（{t['count']} 条）</p><ul>{quotes}</ul>")
         return "".join(out)
     if kind == "matrix":

@@ -51,7 +51,7 @@ def _top2(q: Question, counts: Counter[str], base: int) -> float | None:
     return _pct(n, base)
 
 
-def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str, Any]:
+def _question(acc: QuestionAccumulator, q: Question, keywords: int, scoped: bool) -> dict[str, Any]:
     st = acc.status
     answered = st["answered"]
     out: dict[str, Any] = {
@@ -71,9 +71,14 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
         for t in acc.text.themes():
             if small(t["count"]):
                 t = {"theme": t["theme"], "count": None, "quotes": [], "suppressed": True}
+            elif scoped:  # a county's own words can point at a person its committee knows
+                t = {**t, "quotes": [], "quotes_withheld": True}
             themes.append(t)
+        # A word fewer than 5 respondents used (a name, a village, a unit) is not shown.
         out["keywords"] = [
-            {"word": w, "weight": wt, "answers": n} for w, wt, n in acc.text.keywords(keywords)
+            {"word": w, "weight": wt, "answers": n}
+            for w, wt, n in acc.text.keywords(keywords)
+            if n >= MIN_GROUP
         ]
         out["themes"] = themes
         out["sampled_answers"] = len(acc.text.sample)
@@ -127,7 +132,7 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int) -> dict[str,
             out["mean"] = _r(mean)
             out["sd"] = _r(sd)
             out["top2box"] = _top2(q, acc.counts, answered)
-    if acc.others:
+    if acc.others and not scoped:  # typed by one person each: not in a county view
         out["other_texts"] = [
             {"text": mask_personal(t), "count": n} for t, n in acc.others.most_common(50)
         ]
@@ -234,8 +239,11 @@ def build_result(
     questionnaire: Questionnaire | None = None,
     report: ImportReport | None = None,
     keywords: int = 20,
+    *,
+    scoped: bool = False,
 ) -> dict[str, Any]:
-    """The analysis as a JSON-ready dict (contract 5 plus additions)."""
+    """The analysis as a JSON-ready dict (contract 5 plus additions). ``scoped``: a subgroup's
+    view (one county), which shows no verbatim free text (quotes, 其他 texts)."""
     qs = questionnaire or analyzer.questionnaire
     analyzer.flush()
     questions = []
@@ -244,7 +252,7 @@ def build_result(
         if acc is None:
             continue
         acc.question = q  # the final questionnaire knows every label seen
-        questions.append(_question(acc, q, keywords))
+        questions.append(_question(acc, q, keywords, scoped))
     result: dict[str, Any] = {
         "responses": analyzer.overview.responses,
         "questions": questions,
@@ -259,9 +267,11 @@ def build_result(
         "privacy": {
             "min_group": MIN_GROUP,
             "note": (
-                f"人数少于{MIN_GROUP}的分组（交叉表单元格、交叉表列、文本主题）不予显示；"
-                "IP、用户标识、昵称等个人信息在导入时即已丢弃。"
+                f"人数少于{MIN_GROUP}的分组（交叉表单元格、交叉表列、文本主题、关键词）不予显示；"
+                + ("县区视图不展示原文引用和“其他”填写内容；" if scoped else "")
+                + "IP、用户标识、昵称等个人信息在导入时即已丢弃。"
             ),
+            "scoped": scoped,
         },
         "result_version": RESULT_VERSION,
     }

@@ -30,3 +30,14 @@ def status() -> None:
 
     for part, ok in Stack().status().items():
         typer.echo(f"{part:<10} {'up' if ok else 'down'}")
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(2022, help="the generator's seed: the same seed, the same season"),
+    scale: float = typer.Option(1.0, min=0.01, max=1.0, help="shrink every count (1 = 129 units…)"),
+) -> None:
+    """Load the demo season into the running stack through the services' APIs (idempotent)."""
+    from fanxiang_local.demo.cli import run_demo
+
+    raise typer.Exit(run_demo(seed=seed, scale=scale))

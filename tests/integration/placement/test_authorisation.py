@@ -14,6 +14,7 @@ import pytest
 from fanxiang_local.testing import eventually
 from placement_service.app import create_app
 from tests.integration.placement.test_onboarding import offer, placed
+from tests.integration.placement.test_unit_registration import register
 from tests.integration.placement.world import World, new_phone, post_body, season_body
 
 pytestmark = pytest.mark.integration
@@ -38,6 +39,8 @@ PUBLIC = {
     ("POST", "/v1/auth/tokens"),
     ("POST", "/v1/auth/unit-tokens"),
     ("GET", "/v1/reference"),
+    ("POST", "/v1/unit-registrations/codes"),
+    ("POST", "/v1/unit-registrations"),
     # Every signed-in caller may sign their own token out; that would end the matrix's
     # sessions, so test_sessions.py covers these two.
     ("POST", "/v1/auth/sign-out"),
@@ -86,6 +89,8 @@ def cases() -> list[Case]:
         ),
         Case("GET", "/v1/units", {"coordinator", "county_a", "county_b", "unit_a", "unit_b"}),
         Case("GET", "/v1/units/{unit}", OWNER_SIDE),
+        Case("POST", "/v1/units/{pending}/approve", COMMITTEE),
+        Case("POST", "/v1/units/{pending2}/reject", COMMITTEE, {"reason": "不符合"}),
         Case("POST", "/v1/units/{unit}/api-tokens", {"coordinator", "unit_a"}, {"label": "x"}),
         Case("GET", "/v1/units/{unit}/api-tokens", {"coordinator", "unit_a"}),
         Case("POST", "/v1/units/{unit}/api-tokens/{token}/revoke", {"coordinator", "unit_a"}),
@@ -267,6 +272,8 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
         "season2": "2026-other",
         "unit": unit_a,
         "spare_admin": spare_admin,
+        "pending": (await register(world, new_phone()))["unit_id"],
+        "pending2": (await register(world, new_phone()))["unit_id"],
         "token": token,
         "student": student_a,
         "post": post,

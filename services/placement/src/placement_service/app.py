@@ -36,6 +36,7 @@ ROUTERS = [
     auth.router,
     seasons.router,
     units.router,
+    units.registrations,
     accounts.router,
     students.router,
     imports.router,

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
@@ -34,6 +36,7 @@ from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_common.settings import ServiceSettings
 from fanxiang_local.kafka import KafkaNode
 from fanxiang_local.postgres import PostgresCluster
+from fanxiang_local.proc import free_port
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -178,3 +181,36 @@ def bearer(role: Role, subject: str = "tester", **scope: str) -> dict[str, str]:
     """Headers with a development-key token for ``role`` (e.g. ``county="140302"``)."""
     token = issue_token(Principal(subject=subject, role=role, **scope), devkeys.PRIVATE_KEY)
     return {"Authorization": f"Bearer {token}"}
+
+
+class LiveServer:
+    """A service app served by uvicorn on 127.0.0.1 in a thread of this process (its own event
+    loop, lifespan on), for clients that need a real socket: a browser, schemathesis."""
+
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        self.port = port or free_port()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server at {self.url} did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=60)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

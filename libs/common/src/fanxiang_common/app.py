@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanxiang_common import logging as fx_logging
@@ -68,6 +69,16 @@ def create_service_app(
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's and Starlette's own refusals (unknown path, wrong method, a body that is not
+        # JSON) in the same shape as every other error, so a client parses one format.
+        return JSONResponse(
+            {"detail": http_error_detail(exc, request)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
     async def database_down(request: Request, exc: Exception) -> JSONResponse:
         return _unavailable(exc)
 
@@ -110,6 +121,20 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             fx_logging.request_id.reset(token)
+
+
+def http_error_detail(exc: StarletteHTTPException, request: Request) -> list[dict[str, Any]]:
+    """The common error body for a framework-raised HTTP error."""
+    if isinstance(exc.detail, list):  # already in the common shape
+        return exc.detail
+    message = str(exc.detail)
+    if exc.status_code == 400 and message == "There was an error parsing the body":
+        return [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}]
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"there is no {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    return [{"loc": [], "msg": message, "type": f"http_{exc.status_code}"}]
 
 
 def _unavailable(exc: BaseException) -> JSONResponse:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from fanxiang_common.auth import CurrentPrincipal, Principal, Role, require_roles
 from fanxiang_common.errors import NotFound
@@ -76,7 +76,11 @@ async def list_dead_letters(
     response_model=ChannelTrail,
     summary="Send a dead letter again (a fresh series of tries)",
 )
-async def retry_dead_letter(delivery_id: int, request: Request, who: Coordinator) -> ChannelTrail:
+async def retry_dead_letter(
+    delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="a bigserial id")],
+    request: Request,
+    who: Coordinator,
+) -> ChannelTrail:
     async with runtime(request).pool.acquire() as conn:
         if not await deliveries.retry(conn, delivery_id, who.subject):
             raise NotFound(f"no dead letter {delivery_id}", loc=("path", "delivery_id"))

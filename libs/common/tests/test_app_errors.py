@@ -1,0 +1,56 @@
+"""The framework's own refusals come in the common error shape (no lifespan: no I/O needed)."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from fanxiang_common.app import create_service_app
+from fanxiang_common.runtime import ServiceRuntime
+from fanxiang_common.settings import ServiceSettings
+
+router = APIRouter()
+
+
+class Body(BaseModel):
+    name: str
+
+
+@router.post("/things")
+async def make(body: Body) -> dict[str, str]:
+    return {"name": body.name}
+
+
+def _client() -> httpx.AsyncClient:
+    settings = ServiceSettings(service="placement", environment="test")
+    app = create_service_app(
+        ServiceRuntime(settings, relay=False), title="t", description="d", routers=[router]
+    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_a_body_that_is_not_json_is_named() -> None:
+    async with _client() as client:
+        r = await client.post(
+            "/things",
+            content=b"D`\xd3i\x12\xff\xfe~3",
+            headers={"content-type": "application/json"},
+        )
+    assert r.status_code == 400
+    assert r.json() == {
+        "detail": [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}]
+    }
+
+
+async def test_an_unknown_path_and_a_wrong_method_say_so() -> None:
+    async with _client() as client:
+        missing = await client.get("/nowhere")
+        wrong = await client.get("/things")
+    assert missing.status_code == 404
+    assert missing.json()["detail"][0]["msg"] == "there is no /nowhere"
+    assert wrong.status_code == 405
+    assert wrong.json()["detail"] == [
+        {"loc": [], "msg": "GET is not allowed on /things", "type": "http_405"}
+    ]
+    assert wrong.headers["allow"] == "POST"

@@ -23,6 +23,7 @@ from matching_service.settings import MatchingSettings
 from .test_rounds import (
     APPLICATIONS,
     COORDINATOR,
+    COUNTY_B,
     EXPECTED,
     POSTS,
     SEASON,
@@ -142,6 +143,22 @@ async def test_running_rounds_resume_at_start_and_broken_ones_fail(
         assert refused.status_code == 409
         [detail] = refused.json()["detail"]
         assert detail["type"] == "round_not_ready" and "failed" in detail["msg"]
+        # 属地管理 exceptions are per student, recorded with the round and who ran it.
+        exempt = await run_to_review(m, {**REQUEST, "locality_exceptions": ["S3"]})
+        assert exempt["locality_exceptions"] == ["S3"]
+        assert exempt["created_by"] == "coordinator-1"
+        why = await m.get(f"/v1/rounds/{exempt['round_id']}/students/S3", headers=COORDINATOR)
+        # P1 is in another county: without the exception it says so; with it, P1's unit
+        # simply did not score S3.
+        assert why.json()["not_placed_higher"] == [
+            {"post": "P1", "reason": "not_acceptable", "detail": "not_ranked"}
+        ]
+        assert original["locality_exceptions"] == []
+        county = await m.get(f"/v1/rounds/{exempt['round_id']}", headers=COUNTY_B)
+        assert county.json()["locality_exceptions"] is None
+        # OpenAPI says how a run is answered.
+        spec = (await m.get("/openapi.json")).json()
+        assert "202" in spec["paths"]["/v1/rounds"]["post"]["responses"]
         # The resumed round is an ordinary round: it publishes.
         published = await m.post("/v1/rounds/R-resumed/publish", headers=COORDINATOR)
         assert published.status_code == 200, published.text

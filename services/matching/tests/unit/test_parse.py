@@ -238,3 +238,70 @@ def test_empty_instances(doc: dict[str, Any]) -> None:
     for fast in (True, False):
         inst = parse_instance(orjson.dumps(doc), fast=fast)
         assert solve(inst).as_dict(inst) == {}
+
+
+# One corruption at a random record of a random valid instance: refused, naming that record,
+# whichever path reads it.
+CORRUPTIONS = [
+    "unknown choice",
+    "choice twice",
+    "negative capacity",
+    "unknown applicant",
+    "both orders",
+    "unknown refusal",
+    "capacity as text",
+]
+
+
+@st.composite
+def corrupted(draw: st.DrawFn) -> tuple[dict[str, Any], str, str]:
+    doc = draw(instances())
+    kind = draw(st.sampled_from(CORRUPTIONS))
+    if kind in ("unknown choice", "choice twice") and doc["students"]:
+        k = draw(st.integers(0, len(doc["students"]) - 1))
+        student = doc["students"][k]
+        where = f'students[{k}] (id "{student["id"]}")'
+        if kind == "unknown choice":
+            student["choices"].insert(draw(st.integers(0, len(student["choices"]))), "NOPOST")
+            return doc, where, 'choice "NOPOST" names no post'
+        twice = draw(st.sampled_from([p["id"] for p in doc["posts"]]))
+        student["choices"] = [c for c in student["choices"] if c != twice] + [twice, twice]
+        return doc, where, f'choice "{twice}" is listed twice'
+    j = draw(st.integers(0, len(doc["posts"]) - 1))
+    post = doc["posts"][j]
+    where = f'posts[{j}] (id "{post["id"]}")'
+    if kind == "capacity as text":
+        post["capacity"] = str(post["capacity"])
+        return doc, where, "capacity: Expected `int`, got `str`"
+    if kind == "unknown applicant":
+        if "scores" in post:
+            post["scores"]["NOSTUDENT"] = 1.0
+            return doc, where, 'scores name no student "NOSTUDENT"'
+        post["ranking"].append("NOSTUDENT")
+        return doc, where, 'ranking names no student "NOSTUDENT"'
+    if kind == "both orders":
+        post["ranking" if "scores" in post else "scores"] = [] if "scores" in post else {}
+        return doc, where, 'gives both "ranking" and "scores"'
+    if kind == "unknown refusal":
+        post["refused"] = [*post.get("refused", []), "NOSTUDENT"]
+        return doc, where, 'refused names no student "NOSTUDENT"'
+    post["capacity"] = -1 - post["capacity"]
+    return doc, where, "capacity: Expected `int` >= 0"
+
+
+@QUICK
+@given(corrupted(), st.sampled_from(SERIALISERS))
+def test_any_corrupted_record_is_refused_by_name(
+    case: tuple[dict[str, Any], str, str], dumps: Callable[[dict[str, Any]], bytes]
+) -> None:
+    doc, where, problem = case
+    data = dumps(doc)
+    attempts: list[Callable[[], Instance]] = [
+        lambda: parse_instance(data, fast=True),
+        lambda: parse_instance(data, fast=False),
+        lambda: parse_instance(doc),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidInstance) as caught:
+            attempt()
+        assert str(caught.value).startswith(f"{where}: {problem}"), str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -20,6 +21,13 @@ class Body(BaseModel):
 @router.post("/things")
 async def make(body: Body) -> dict[str, str]:
     return {"name": body.name}
+
+
+@router.get("/things/{n}")
+async def read(n: int) -> dict[str, int]:
+    if n < 0:
+        raise asyncpg.DataError("invalid input for query argument $1 (value out of int64 range)")
+    raise asyncpg.UniqueViolationError("duplicate key value violates unique constraint")
 
 
 def _client() -> httpx.AsyncClient:
@@ -54,3 +62,13 @@ async def test_an_unknown_path_and_a_wrong_method_say_so() -> None:
         {"loc": [], "msg": "GET is not allowed on /things", "type": "http_405"}
     ]
     assert wrong.headers["allow"] == "POST"
+
+
+async def test_values_the_database_refuses_are_the_callers_mistake() -> None:
+    async with _client() as client:
+        refused = await client.get("/things/-1")
+        duplicate = await client.get("/things/1")
+    assert refused.status_code == 422
+    assert "out of int64 range" in refused.json()["detail"][0]["msg"]
+    assert duplicate.status_code == 409
+    assert duplicate.json()["detail"][0]["type"] == "conflict"

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanxiang_common import logging as fx_logging
 from fanxiang_common.asyncapi import asyncapi_document, declare_publishers
-from fanxiang_common.errors import AppError, Unavailable
+from fanxiang_common.errors import AppError, Conflict, Unavailable, Unprocessable
 from fanxiang_common.health import router as health_router
 from fanxiang_common.logging import configure_logging
 from fanxiang_common.runtime import ServiceRuntime
@@ -78,6 +78,18 @@ def create_service_app(
             status_code=exc.status_code,
             headers=exc.headers,
         )
+
+    # Last line of defence: input the validators let through but PostgreSQL refuses (a number out
+    # of range, a duplicate) is the caller's mistake, a 4xx, never a 500.
+    @app.exception_handler(asyncpg.DataError)
+    async def data_error(request: Request, exc: asyncpg.DataError) -> JSONResponse:
+        err = Unprocessable(f"a value was not accepted: {exc}")
+        return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
+
+    @app.exception_handler(asyncpg.IntegrityConstraintViolationError)
+    async def integrity_error(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
+        err = Conflict(f"this conflicts with existing data: {exc}")
+        return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
 
     async def database_down(request: Request, exc: Exception) -> JSONResponse:
         return _unavailable(exc)

@@ -14,22 +14,19 @@ from typing import Any
 import pytest
 
 from fanxiang_common.db.pool import connect
-from fanxiang_common.events import new_event
 from fanxiang_local.testing import SettingsFactory, eventually, serve_in_process
 from matching_service import jobs
 from matching_service.app import create_app
 from matching_service.settings import MatchingSettings
 
 from .test_rounds import (
-    APPLICATIONS,
     COORDINATOR,
     COUNTY_B,
     EXPECTED,
-    POSTS,
     SEASON,
+    feed_season,
     fetch,
     run_to_review,
-    send,
 )
 
 pytestmark = pytest.mark.integration
@@ -51,29 +48,6 @@ async def execute(dsn: str, sql: str, *args: Any) -> None:
         await conn.execute(sql, *args)
     finally:
         await conn.close()
-
-
-async def feed_season(settings: MatchingSettings, app: Any) -> None:
-    await send(
-        settings,
-        "placement.posts.v1",
-        [(p.post_id, new_event(p, source="/tests", sequence=1)) for p in POSTS],
-    )
-    items = [
-        (app_id, new_event(e, source="/tests", sequence=i + 1))
-        for app_id, events in APPLICATIONS.items()
-        for i, e in enumerate(events)
-    ]
-    await send(settings, "placement.applications.v1", items)
-    [consumer] = [
-        c for c in app.state.runtime.consumers if c.group == "matching.read-model-applications"
-    ]
-
-    async def applied() -> bool:
-        posts = await fetch(settings.database_url, "SELECT 1 FROM post")
-        return consumer.stats.processed >= len(items) and len(posts) == len(POSTS)
-
-    await eventually(applied, within=60, what="the season's events applied")
 
 
 async def test_running_rounds_resume_at_start_and_broken_ones_fail(

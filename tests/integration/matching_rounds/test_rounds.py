@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
 
 from fanxiang_common.auth import Role
 from fanxiang_common.db.pool import connect
@@ -23,7 +24,9 @@ from fanxiang_common.events.placement import (
     InterviewScoredV1,
     OfferAcceptedV1,
     OfferDeclinedV1,
+    PostCapacityChangedV1,
     PostPublishedV1,
+    PostWithdrawnV1,
 )
 from fanxiang_local.testing import SettingsFactory, bearer, eventually, serve_in_process
 from matching_service.app import create_app
@@ -174,6 +177,75 @@ async def fetch(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in await conn.fetch(sql, *args)]
     finally:
         await conn.close()
+
+
+async def feed_season(settings: MatchingSettings, app: FastAPI) -> None:
+    await send(
+        settings,
+        "placement.posts.v1",
+        [(p.post_id, new_event(p, source="/tests", sequence=1)) for p in POSTS],
+    )
+    items = [
+        (app_id, new_event(e, source="/tests", sequence=i + 1))
+        for app_id, events in APPLICATIONS.items()
+        for i, e in enumerate(events)
+    ]
+    await send(settings, "placement.applications.v1", items)
+    [consumer] = [
+        c for c in app.state.runtime.consumers if c.group == "matching.read-model-applications"
+    ]
+
+    async def applied() -> bool:
+        posts = await fetch(settings.database_url, "SELECT 1 FROM post")
+        return consumer.stats.processed >= len(items) and len(posts) == len(POSTS)
+
+    await eventually(applied, within=60, what="the season's events applied")
+
+
+async def test_capacity_changes_and_withdrawn_posts_shape_the_round(
+    service_settings: SettingsFactory,
+) -> None:
+    settings = service_settings(MatchingSettings)
+    app = create_app(settings)
+    async with serve_in_process(app) as m:
+        await feed_season(settings, app)
+
+        def change(post_id: str, capacity: int, sequence: int) -> tuple[str, Envelope]:
+            event = PostCapacityChangedV1(post_id=post_id, capacity=capacity, previous_capacity=1)
+            return post_id, new_event(event, source="/tests", sequence=sequence)
+
+        withdrawn = PostWithdrawnV1(post_id="P3", reason="单位撤岗", status="withdrawn")
+        await send(
+            settings,
+            "placement.posts.v1",
+            [
+                change("P1", 2, 3),
+                change("P1", 5, 2),  # late: older than the change above, ignored
+                change("P2", 0, 2),
+                ("P3", new_event(withdrawn, source="/tests", sequence=2)),
+            ],
+        )
+
+        async def applied() -> bool:
+            rows = await fetch(settings.database_url, "SELECT post_id FROM post WHERE sequence > 1")
+            return len(rows) == 3
+
+        await eventually(applied, what="the post changes in the read model")
+        rows = await fetch(
+            settings.database_url, "SELECT post_id, capacity, open FROM post ORDER BY post_id"
+        )
+        assert [(r["post_id"], r["capacity"], r["open"]) for r in rows] == [
+            ("P1", 2, True),
+            ("P2", 0, True),
+            ("P3", 1, False),
+            ("P4", 1, True),
+        ]
+        round_ = await run_to_review(m, {"season_id": SEASON, "seed": 7})
+        # P1 now takes S2 and S1 (S1's other choice, P3, is gone); S7 scored lowest.
+        assert round_["assignments"] == {"S1": "P1", "S2": "P1", "S3": "P4"}
+        assert round_["unmatched"] == ["S4", "S7"]
+        figures = round_["figures"]
+        assert (figures["posts"], figures["seats"], figures["placed"]) == (3, 3, 3)
 
 
 async def test_events_in_round_published_offers_out_once(

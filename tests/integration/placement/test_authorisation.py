@@ -13,6 +13,7 @@ import pytest
 
 from fanxiang_local.testing import eventually
 from placement_service.app import create_app
+from tests.integration.placement.test_interview_slots import slot_body
 from tests.integration.placement.test_onboarding import offer, placed
 from tests.integration.placement.test_unit_registration import register
 from tests.integration.placement.world import World, new_phone, post_body, season_body
@@ -150,6 +151,12 @@ def cases() -> list[Case]:
             OWNER_SIDE,
             {"at": "2026-06-20T09:00:00+08:00", "place": "会议室"},
         ),
+        Case("POST", "/v1/posts/{post}/interview-slots", OWNER_SIDE, lambda: slot_body()),
+        Case("GET", "/v1/posts/{post}/interview-slots", OWNER_SIDE | {"student_a"}),
+        Case("PUT", "/v1/posts/{post}/interview-booking", {"student_a"}, {"slot_id": "{slot}"}),
+        # Booked, so every allowed caller gets 409 (it stays) rather than deleting it.
+        Case("DELETE", "/v1/posts/{post}/interview-slots/{slot}", OWNER_SIDE),
+        Case("DELETE", "/v1/posts/{post}/interview-booking", {"student_a"}),
         Case(
             "POST",
             "/v1/posts/{post}/applicants/{application}/score",
@@ -284,6 +291,9 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
         "spare2": await world.published_post(unit_a),
         "application": application,
         "placement": p["placement_id"],
+        "slot": (
+            await c.post(f"/v1/posts/{post}/interview-slots", json=slot_body(), headers=unit_a_h)
+        ).json()["slot_id"],
     }
     return headers, ids
 

@@ -21,6 +21,7 @@ from placement_service.api import (
     placements,
     posts,
     seasons,
+    slots,
     students,
     units,
 )
@@ -42,6 +43,7 @@ ROUTERS = [
     imports.router,
     posts.router,
     interviews.router,
+    slots.router,
     placements.router,
     exports.router,
 ]

@@ -1,10 +1,13 @@
-"""Interviews (双向选择): per-criterion score sheets → an overall score, and refusal (不录用)."""
+"""Interviews (双向选择): slots applicants book, per-criterion score sheets → an overall score,
+and refusal (不录用)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from fanxiang_common.errors import Unprocessable
+from fanxiang_common.errors import Conflict, Unprocessable
 
 MAX_SCORE = 100.0
 
@@ -35,3 +38,60 @@ def overall_score(scores: Mapping[str, float], weights: Mapping[str, float] | No
         raise Unprocessable("the weights add up to nothing", loc=("body", "weights"))
     total = sum(v * weights.get(n, 1.0) for n, v in scores.items())
     return round(total / total_weight, 2)
+
+
+# --- slots the applicants book ------------------------------------------------------------------
+
+MAX_SLOT_LENGTH = timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class SlotDraft:
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    online_url: str | None
+    capacity: int
+
+
+def check_slot(slot: SlotDraft, window: tuple[datetime, datetime], now: datetime) -> None:
+    """A slot lies in the future, inside the season's interviews window, is at most eight
+    hours long and says where (a place, an online link, or both)."""
+    opens, closes = window
+    if slot.starts_at <= now:
+        raise Unprocessable("a slot must start in the future", loc=("body", "starts_at"))
+    if slot.ends_at <= slot.starts_at:
+        raise Unprocessable("a slot must end after it starts", loc=("body", "ends_at"))
+    if slot.ends_at - slot.starts_at > MAX_SLOT_LENGTH:
+        raise Unprocessable("a slot lasts at most 8 hours", loc=("body", "ends_at"))
+    if slot.starts_at < opens:
+        raise Unprocessable(
+            f"the interviews window opens at {opens.isoformat()}", loc=("body", "starts_at")
+        )
+    if slot.ends_at > closes:
+        raise Unprocessable(
+            f"the interviews window closes at {closes.isoformat()}", loc=("body", "ends_at")
+        )
+    if slot.place is None and slot.online_url is None:
+        raise Unprocessable("say where: a place or an online link", loc=("body", "place"))
+    if not 1 <= slot.capacity <= 500:
+        raise Unprocessable("capacity is between 1 and 500", loc=("body", "capacity"))
+
+
+def require_not_started(starts_at: datetime, now: datetime, loc: tuple[str, ...]) -> None:
+    """Bookings are made, moved and cancelled only before the slot starts."""
+    if now >= starts_at:
+        raise Conflict(
+            f"the interview at {starts_at.isoformat()} has started; it cannot be changed",
+            loc=loc,
+            code="slot_started",
+        )
+
+
+def slot_full() -> Conflict:
+    return Conflict("this slot is full; choose another", loc=("body", "slot_id"), code="slot_full")
+
+
+def where(place: str | None, online_url: str | None) -> str:
+    """The interview's place as one line (the event and the applicant list carry one)."""
+    return " / ".join(p for p in (place, online_url) if p)

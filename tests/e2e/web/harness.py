@@ -1,4 +1,6 @@
-"""The web front end, placement and notify as real HTTP servers on 127.0.0.1, for a browser to use.
+"""The web front end, placement, matching and notify as real HTTP servers on 127.0.0.1, for a
+browser to use. Matching builds its read model from placement's events on Kafka and publishes
+its offers there, which placement turns into placements, as in production.
 
 Each runs uvicorn in a thread of this process (its own event loop), on the databases and the
 Kafka namespace of a `SettingsFactory`, exactly as `python -m <service>` would serve it."""
@@ -26,6 +28,8 @@ from fanxiang_local.proc import free_port
 from fanxiang_local.testing import SettingsFactory
 from fanxiang_web.app import create_app as create_web
 from fanxiang_web.settings import WebSettings
+from matching_service.app import create_app as create_matching
+from matching_service.settings import MatchingSettings
 from notify_service.app import create_app as create_notify
 from notify_service.settings import NotifySettings
 from placement_service.app import create_app as create_placement
@@ -42,8 +46,7 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def publish(stack: Stack, data: EventData, source: str) -> None:
-    """Put an event on its topic as another service would (e.g. matching's offers, whose
-    HTTP API does not exist yet)."""
+    """Put an event on its topic as another service would."""
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka)
     await producer.start()
     try:
@@ -84,6 +87,7 @@ class LiveServer:
 class Stack:
     web: str
     placement: str
+    matching: str
     kafka: str
     namespace: str
     """Prefix of this stack's topics."""
@@ -91,12 +95,17 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
-    """Placement and web on fresh databases and a fresh topic namespace; dropped afterwards."""
+    """Placement, matching, notify and web on fresh databases and a fresh topic namespace;
+    dropped afterwards."""
     factory = SettingsFactory(server_url, bootstrap)
     run_async(ensure_topics(bootstrap, namespace=factory.namespace))
-    placement_port, notify_port, web_port = free_port(), free_port(), free_port()
+    placement_port, matching_port = free_port(), free_port()
+    notify_port, web_port = free_port(), free_port()
     placement = LiveServer(
         create_placement(factory(PlacementSettings, port=placement_port)), placement_port
+    ).start()
+    matching = LiveServer(
+        create_matching(factory(MatchingSettings, port=matching_port)), matching_port
     ).start()
     # Notify keeps the inbox; no channel has a provider here, and no local mail sink.
     notify = LiveServer(
@@ -108,6 +117,7 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
                 WebSettings,
                 port=web_port,
                 placement_url=placement.url,
+                matching_url=matching.url,
                 notify_url=notify.url,
                 log_level="WARNING",
             )
@@ -116,11 +126,16 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
     ).start()
     try:
         yield Stack(
-            web=web.url, placement=placement.url, kafka=bootstrap, namespace=factory.namespace
+            web=web.url,
+            placement=placement.url,
+            matching=matching.url,
+            kafka=bootstrap,
+            namespace=factory.namespace,
         )
     finally:
         web.stop()
         notify.stop()
+        matching.stop()
         placement.stop()
 
         async def drop() -> None:

@@ -1,22 +1,23 @@
 """The people around one placement, each in their own browser: the unit schedules and scores
-an interview, the county committee approves a post and finds the student eligible, an offer
-arrives (the test plays matching, whose HTTP API does not exist yet, by publishing its event),
-the student accepts on the phone, the committee records training, the student signs the
-承诺书. Then the coordinator's dashboard, and English."""
+an interview, the county committee approves a post and finds the student eligible, the
+coordinator previews, runs, adjusts and publishes a match (matching's offer reaches placement
+over Kafka), the student accepts on the phone, the committee records training, the student
+signs the 承诺书. Then the coordinator's dashboard, and English."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from fanxiang_common.events.matching import OfferMadeV1
 from tests.e2e.web.conftest import Pages, Watch, shot
-from tests.e2e.web.harness import Stack, publish, run_async
+from tests.e2e.web.harness import Stack
 from tests.e2e.web.seed import COORDINATOR, Seeded, login
 from tests.e2e.web.test_student import sign_in
 
@@ -27,6 +28,41 @@ STUDENT = "13500000000"  # 赵一 of 城区: choices 新闻采编实习, 政务�
 
 def flash(page: Page, text: str) -> None:
     expect(page.locator(".notice.ok")).to_have_text(text)
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0) -> Any:
+    """Poll ``check`` until it returns something true (events travel through Kafka)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if found := check():
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def matching_knows(stack: Stack, student: str, post_id: str) -> None:
+    """Wait until matching's read model (fed by placement's events) has the student's
+    eligibility and the unit's score, as a coordinator would before running the match."""
+    with httpx.Client(base_url=stack.placement) as client:
+        boss = login(client, COORDINATOR)
+        apps = client.get(
+            "/v1/applications", params={"home_county": "140302"}, headers=boss
+        ).json()["items"]
+        students = client.get("/v1/students", params={"home_county": "140302"}, headers=boss)
+    sid = next(s["student_id"] for s in students.json()["items"] if s["name"] == student)
+    app_id = next(a["application_id"] for a in apps if a["student_id"] == sid)
+
+    def ready() -> bool:
+        with httpx.Client(base_url=stack.matching) as client:
+            found = client.get(f"/v1/read-model/applications/{app_id}", headers=boss)
+        if found.status_code != 200:
+            return False
+        body = found.json()
+        scored = any(p["post_id"] == post_id and p["score"] is not None for p in body["posts"])
+        return bool(body.get("eligible")) and scored
+
+    wait_for("matching's read model", ready)
 
 
 def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seeded: Seeded) -> None:
@@ -90,19 +126,56 @@ def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seede
     flash(county, "资格审核结果已保存")
     expect(county.get_by_role("row", name=re.compile("赵一"))).to_have_count(0)
 
-    # Matching publishes the round: 赵一 is offered 政务服务窗口助理.
-    with httpx.Client(base_url=stack.placement) as client:
-        students = client.get(
-            "/v1/students", params={"home_county": "140302"}, headers=login(client, COORDINATOR)
-        ).json()["items"]
-    student_id = next(s["student_id"] for s in students if s["name"] == "赵一")
-    offer = OfferMadeV1(
-        student_id=student_id,
-        post_id=post["post_id"],
-        round_id="R1",
-        accept_by=datetime.now(UTC) + timedelta(days=3),
-    )
-    run_async(publish(stack, offer, source="/fanxiang/matching"))
+    # The coordinator matches: a preview, a run, one adjustment, publish.
+    matching_knows(stack, "赵一", post["post_id"])
+    boss = pages.desktop()
+    sign_in(boss, stack.web, COORDINATOR, start="/city/match")
+    expect(boss.get_by_role("heading", name="双向选择匹配")).to_be_visible()
+    boss.get_by_role("button", name="预览").click()
+    expect(boss.get_by_test_id("preview-placed")).to_have_text("1")
+    expect(boss.get_by_test_id("stable")).to_be_visible()
+    expect(boss.locator(".preview .chart canvas").first).to_be_visible()
+    shot(boss, "city-match-preview-1280")
+    boss.get_by_role("button", name="运行并保存").click()
+    expect(boss).to_have_url(re.compile(r"/city/match/rounds/R-"))
+    # A background run shows its progress bar until the round is ready for review.
+    expect(boss.get_by_test_id("round-status")).to_have_text("待发布", timeout=60_000)
+    round_url = boss.url
+    row = boss.locator("table.placements").get_by_role("row", name=re.compile("赵一"))
+    expect(row).to_contain_text("新闻采编实习")  # 志愿 1: that unit scored nobody
+    shot(boss, "city-match-round-1280")
+    # Move 赵一 to 志愿 2 (the post that interviewed them): matching accepts it and reports
+    # the blocking pair it leaves (赵一 and 新闻采编实习, which has places left).
+    row.locator("summary", has_text="调整").click()
+    row.get_by_label("改为").select_option(label="志愿 2：政务服务窗口助理")
+    row.get_by_label("原因").fill("单位已面试并评分，学生本人来电希望去政务服务窗口")
+    row.get_by_role("button", name="保存调整：赵一").click()
+    flash(boss, "调整已保存，并重新做了稳定性检查")
+    expect(boss.locator("#override-blocking")).to_contain_text("1 个阻塞对")
+    expect(
+        boss.locator("table.placements").get_by_role("row", name=re.compile("赵一"))
+    ).to_contain_text("政务服务窗口助理")
+    # Publishing needs the confirmation ticked (an inline error otherwise).
+    boss.get_by_role("button", name="发布匹配结果").click()
+    expect(boss.locator("#e-confirm")).to_have_text(re.compile("请勾选确认后再发布"))
+    boss.get_by_label(re.compile("我已核对结果")).check()
+    boss.get_by_role("button", name="发布匹配结果").click()
+    flash(boss, "匹配结果已发布，录用通知正在发给学生")
+    expect(boss.get_by_test_id("round-status")).to_have_text("已发布")
+    shot(boss, "city-match-published-1280")
+
+    # The county committee reads its county's figures of the round (read only).
+    county.get_by_role("link", name="匹配结果").click()
+    county.get_by_role("link", name=re.compile("^R-")).first.click()
+    expect(county.get_by_test_id("round-placed")).to_have_text("1")
+    expect(county.get_by_role("button", name=re.compile("发布"))).to_have_count(0)
+    shot(county, "county-match-1280")
+
+    # The same round on a phone (the coordinator on the move).
+    small = pages.phone()
+    sign_in(small, stack.web, COORDINATOR, start=round_url.removeprefix(stack.web))
+    expect(small.get_by_test_id("round-status")).to_have_text("已发布")
+    shot(small, "city-match-round-375")
 
     # The student, on the phone: the offer shows on the home page once placement has it.
     phone = pages.phone()
@@ -167,7 +240,8 @@ def test_the_coordinator_sees_the_season_in_charts(
     expect(desktop.get_by_role("row", name=re.compile("^平定县"))).to_contain_text("5")
     shot(desktop, "city-dashboard-1280")
     desktop.get_by_role("link", name="匹配").click()
-    expect(desktop.get_by_role("heading", name="匹配预览、运行与发布：即将上线")).to_be_visible()
+    expect(desktop.get_by_role("heading", name="双向选择匹配")).to_be_visible()
+    expect(desktop.get_by_role("row", name=re.compile("已发布"))).to_have_count(1)
     shot(desktop, "city-match-1280")
     desktop.get_by_role("link", name="审计日志").click()
     expect(desktop.get_by_role("heading", level=1)).to_have_text("审计日志")

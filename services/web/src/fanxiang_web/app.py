@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fanxiang_common.app import create_service_app
 from fanxiang_web import i18n, ui
-from fanxiang_web.api import auth, city, county, inbox, liaison, misc, student, unit
+from fanxiang_web.api import auth, city, county, inbox, liaison, match, misc, student, unit
 from fanxiang_web.clients import ApiError, ServiceDown
 from fanxiang_web.runtime import WebRuntime
 from fanxiang_web.settings import WebSettings
@@ -30,6 +30,7 @@ ROUTERS = [
     student.router,
     unit.router,
     county.router,
+    match.router,
     city.router,
     liaison.router,
     inbox.router,

@@ -58,6 +58,8 @@ FLASH: dict[str, str] = {
     "season_closed": "实践季已结束",
     "account_created": "账户已开通",
     "unit_registered": "实践单位已登记，联系人可以用手机号登录",
+    "override_saved": "调整已保存，并重新做了稳定性检查",
+    "round_published": "匹配结果已发布，录用通知正在发给学生",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.
@@ -96,7 +98,13 @@ _BY_TYPE = {
     "not_found": "找不到这条记录",
     "conflict": "与现有数据冲突",
     "unavailable": "服务暂时不可用，请稍后再试",
+    # Matching's codes.
+    "unstable": "这一轮没有通过稳定性检查，不能发布",
+    "stale": "这一轮计算之后又发布了其他轮次，请重新运行",
+    "already_published": "这一轮已经发布，不能再修改",
+    "season_already_published": "本实践季已经发布了主轮匹配，请运行补录",
     # The web's own checks.
+    "confirm_publish": "请勾选确认后再发布",
     "already_chosen": "这个岗位已经在志愿里了",
     "too_many": "志愿已满，请先移除一个",
     "profile_needed": "请先完善个人资料",
@@ -111,6 +119,12 @@ _BY_FIELD = {
     ("reason", "string_too_short"): "请填写原因",
     ("reason", "invalid"): "请填写原因",
     ("typed_name", "invalid"): "请输入与个人资料一致的姓名",
+    ("season_id", "invalid"): "匹配服务还没有这个实践季可用的岗位或报名",
+    ("kind", "invalid"): "本实践季还没有发布主轮匹配，不能补录",
+    ("post_id", "invalid"): "这个调整不可行：不是该学生的志愿、岗位已满，或受属地管理、不录用限制",
+    ("student_id", "invalid"): "这一轮没有这名学生",
+    ("accept_by", "invalid"): "确认截止时间必须晚于现在",
+    ("locality_exceptions", "invalid"): "这名学生在本实践季没有有效报名",
 }
 
 

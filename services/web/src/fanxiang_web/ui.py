@@ -22,7 +22,7 @@ from fanxiang_common.settings import Environment as Env
 from fanxiang_web import i18n
 from fanxiang_web.clients import Api, ApiError, Services
 from fanxiang_web.db import sessions
-from fanxiang_web.domain import labels
+from fanxiang_web.domain import labels, rounds
 from fanxiang_web.domain.errors import FORM, FieldError, by_field
 from fanxiang_web.domain.masking import mask_phone
 from fanxiang_web.settings import WebSettings
@@ -73,6 +73,11 @@ env.globals.update(
     asset_version=_asset_version(),
     labels=labels,
     mask_phone=mask_phone,
+    rounds_kind=rounds.KIND,
+    rounds_status=rounds.ROUND_STATUS,
+    rounds_locality=rounds.LOCALITY,
+    round_phases=rounds.PHASES,
+    blocking_reason=rounds.BLOCKING_REASON,
     htmx_config=json.dumps(
         {
             # Our own stylesheet styles the indicators; no inline <style>, no eval (the CSP).

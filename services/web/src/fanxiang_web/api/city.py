@@ -1,6 +1,6 @@
 """City coordinator pages (团市委): the season dashboard with ECharts charts, built from
-placement's lists; the match page (matching has no HTTP API for rounds yet, so it says so);
-the 公示 export, which placement provides."""
+placement's lists; the 公示 export, which placement provides; seasons, accounts, audit.
+The match pages are in `api.match`."""
 
 from __future__ import annotations
 
@@ -76,18 +76,6 @@ async def dashboard_page(ctx: ui.Ctx, county: str | None) -> Response:
 @router.get("")
 async def city_dashboard(ctx: ui.Coordinator) -> Response:
     return await dashboard_page(ctx, None)
-
-
-@router.get("/match")
-async def match(ctx: ui.Coordinator) -> Response:
-    season = await current_season(ctx)
-    placements: list[dict[str, Any]] = []
-    if season is not None:
-        placements = await ctx.api.all_pages(
-            "placement", "/v1/placements", season_id=season["season_id"], cap=20_000
-        )
-    counts = dashboard.count_by(placements, lambda p: str(p["status"]))
-    return ctx.render("city/match.html", season=season, placements=counts)
 
 
 @router.get("/publicity.csv")

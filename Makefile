@@ -37,7 +37,7 @@ test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 run: setup
-	$(VENV)/bin/fanxiang stack up
+	$(VENV)/bin/fanxiang stack up && $(VENV)/bin/fanxiang stack demo
 
 stop:
 	@if [ -x $(VENV)/bin/fanxiang ]; then $(VENV)/bin/fanxiang stack down; fi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,18 +13,30 @@ from survey_service.analysis_cache import AnalysisCache
 from survey_service.api import analysis, imports, responses
 from survey_service.db import store
 from survey_service.events import responses as response_events
+from survey_service.importing import ImportRunner
 from survey_service.settings import SurveySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class SurveyRuntime(ServiceRuntime):
-    """The common runtime, plus the season's questionnaire loaded at startup if missing."""
+    """The common runtime, plus the season's questionnaire loaded at startup if missing, and
+    the imports: those a stop interrupted are resumed at start, running ones cancelled (and
+    left to resume) at stop."""
+
+    def __init__(self, settings: SurveySettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.imports = ImportRunner(settings.source)
 
     async def start(self) -> None:
         await super().start()
         async with self.pool.acquire() as conn:
             await store.ensure_season_questionnaire(conn)
+        await self.imports.resume(self.pool)
+
+    async def stop(self) -> None:
+        await self.imports.stop()
+        await super().stop()
 
 
 def create_app(settings: SurveySettings | None = None) -> FastAPI:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -14,3 +16,14 @@ class SurveySettings(ServiceSettings):
     host: str = Field(default="127.0.0.1", validation_alias="SURVEY_HOST")
     port: int = Field(default=8003, ge=1, le=65535, validation_alias="SURVEY_PORT")
     database_url: str = Field(default="", validation_alias="SURVEY_DATABASE_URL")
+    # Largest export accepted by POST /v1/imports (413 past it). 1 GiB holds a 1M-row CSV.
+    max_upload_bytes: int = Field(
+        default=1024 * 1024 * 1024, ge=1, validation_alias="SURVEY_MAX_UPLOAD_BYTES"
+    )
+    # Uploaded exports are kept here until their import ends (an interrupted import resumes
+    # from it at the next start). Default: a folder in the system's temporary directory,
+    # which survives a service restart but not a reboot: point it at a volume in production.
+    upload_dir: Path | None = Field(default=None, validation_alias="SURVEY_UPLOAD_DIR")
+
+    def resolved_upload_dir(self) -> Path:
+        return self.upload_dir or Path(tempfile.gettempdir()) / "fanxiang-survey-uploads"

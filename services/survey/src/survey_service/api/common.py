@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import asyncpg
 from fastapi import Request
 
@@ -8,10 +10,18 @@ from survey_service.db import store
 from survey_service.domain import Questionnaire
 from survey_service.settings import SurveySettings
 
+if TYPE_CHECKING:
+    from survey_service.app import SurveyRuntime
+
 
 def pool(request: Request) -> asyncpg.Pool:
     p: asyncpg.Pool = request.app.state.runtime.pool
     return p
+
+
+def runtime(request: Request) -> SurveyRuntime:
+    r: SurveyRuntime = request.app.state.runtime
+    return r
 
 
 def settings(request: Request) -> SurveySettings:

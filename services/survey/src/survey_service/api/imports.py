@@ -1,7 +1,9 @@
 """Imports of 问卷星/腾讯问卷 exports (.xlsx/.csv) over HTTP, coordinators only.
 
-The upload is copied to a temporary file and parsed in worker threads (``asyncio.to_thread``),
-a batch at a time, so the event loop stays free and memory stays bounded. Every parsed
+The upload (at most ``SURVEY_MAX_UPLOAD_BYTES``: 413 past it, see upload_limit) is kept in the
+upload folder until the import ends, and parsed in worker threads (``survey_service.importing``),
+a batch at a time, so the event loop stays free and memory stays bounded; an import a stop
+interrupts is run again at the next start. Every parsed
 response is stored under its fingerprint (importing the same file twice stores nothing the
 second time); every row not stored is in the problems list (row, column, reason). When the
 import ends, ``ImportFinishedV1`` goes to the outbox in the transaction that marks it finished.
@@ -14,42 +16,31 @@ Small files are imported within the request (201 with the summary). Large files 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import os
-import shutil
-import tempfile
 import uuid
-from itertools import islice
-from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
-import asyncpg
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from fanxiang_common.auth import Principal, Role, require_roles
-from fanxiang_common.db.outbox import add_event
 from fanxiang_common.errors import NotFound, Unprocessable
-from fanxiang_common.events.survey import ImportFinishedV1
 from survey_service.api import common
-from survey_service.db import codec, store
-from survey_service.domain import ExportImport, Questionnaire, UnreadableExport, read_export
+from survey_service.api.upload_limit import LimitedUploadRoute
+from survey_service.db import store
+from survey_service.domain import UnreadableExport
 from survey_service.domain.catalog import season_questionnaire
+from survey_service.importing import drop_upload, keep_upload, run_import
 
-log = logging.getLogger(__name__)
-
-router = APIRouter(prefix="/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=LimitedUploadRoute)
 
 Coordinator = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
 
-BATCH = 5000
 BACKGROUND_BYTES = 8 * 1024 * 1024
-_tasks: set[asyncio.Task[None]] = set()
+_HIDDEN = {"report", "upload_path"}  # the report is split out; the path is the server's
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k != "report"}
+    out = {k: v for k, v in row.items() if k not in _HIDDEN}
     for k in ("started_at", "finished_at"):
         if out.get(k) is not None:
             out[k] = out[k].isoformat()
@@ -59,111 +50,13 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _take(
-    imp: ExportImport, it: Any, questionnaire: Questionnaire, import_id: str
-) -> list[store.Row]:
-    """The next batch of parsed responses as rows to store (runs in a worker thread)."""
-    rows: list[store.Row] = []
-    for r in islice(it, BATCH):
-        rows.append(
-            (
-                f"imp-{r.fingerprint}",
-                questionnaire.id,
-                r.fingerprint,
-                "import",
-                codec.encode(r.answers),
-                None,
-                codec.county_of(r.answers, questionnaire),
-                r.submitted_at,
-                r.duration,
-                import_id,
-            )
-        )
-    return rows
-
-
-async def run_import(
-    pool: asyncpg.Pool,
-    source: str,
-    import_id: str,
-    path: Path,
-    file_name: str,
-    questionnaire: Questionnaire,
-    requested_by: str,
-) -> dict[str, Any]:
-    """Parse, store and finish one import; returns the import row. UnreadableExport marks
-    it failed and propagates."""
-    stream: IO[bytes] = await asyncio.to_thread(path.open, "rb")
-    try:
-        try:
-            imp = await asyncio.to_thread(read_export, stream, questionnaire)
-        except UnreadableExport as exc:
-            async with pool.acquire() as conn:
-                await store.fail_import(conn, import_id, str(exc))
-            raise
-        it = imp.responses()
-        stored = 0
-        while batch := await asyncio.to_thread(_take, imp, it, questionnaire, import_id):
-            async with pool.acquire() as conn, conn.transaction():
-                stored += await store.insert_responses(conn, batch)
-                await store.set_progress(conn, import_id, imp.report.data_rows, stored)
-    finally:
-        await asyncio.to_thread(stream.close)
-    rep = imp.report
-    counts = {
-        "data_rows": rep.data_rows,
-        "responses": rep.responses,
-        "stored": stored,
-        "duplicates": rep.exact_duplicates + (rep.responses - stored),
-        "rejected": rep.rejected,
-        "blank": rep.blank,
-        "warnings": rep.warnings,
-    }
-    async with pool.acquire() as conn, conn.transaction():
-        await store.finish_import(conn, import_id, counts, rep.as_dict())
-        await add_event(
-            conn,
-            ImportFinishedV1(
-                import_id=import_id,
-                file_name=file_name,
-                rows=rep.data_rows,
-                stored=stored,
-                duplicates=counts["duplicates"],
-                problems=rep.rejected + rep.blank + rep.warnings,
-                requested_by=requested_by,
-            ),
-            source=source,
-        )
-        row = await store.get_import(conn, import_id)
-    assert row is not None
-    return row
-
-
-async def _background(pool: asyncpg.Pool, *args: Any) -> None:
-    path: Path = args[1]
-    try:
-        await run_import(pool, *args)
-    except Exception as exc:
-        log.exception("survey import failed", extra={"import_id": args[0]})
-        with contextlib.suppress(Exception):
-            async with pool.acquire() as conn:
-                await store.fail_import(conn, args[0], f"{type(exc).__name__}: {exc}")
-    finally:
-        with contextlib.suppress(OSError):
-            await asyncio.to_thread(path.unlink, True)
-
-
-def _copy(upload: IO[bytes]) -> tuple[Path, int]:
-    fd, name = tempfile.mkstemp(prefix="survey-import-")
-    with os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(upload, out, 1024 * 1024)
-    return Path(name), Path(name).stat().st_size
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"description": "a large import runs in the background; poll its id"}},
+    responses={
+        202: {"description": "a large import runs in the background; poll its id"},
+        413: {"description": "the file is larger than SURVEY_MAX_UPLOAD_BYTES"},
+    },
 )
 async def create_import(
     request: Request,
@@ -177,27 +70,38 @@ async def create_import(
     qid = questionnaire_id or season_questionnaire().id
     async with pool.acquire() as conn:
         questionnaire = await common.questionnaire(conn, qid, "body", "questionnaire_id")
-    path, size = await asyncio.to_thread(_copy, file.file)
     file_name = file.filename or "upload"
     import_id = f"IMP-{uuid.uuid4().hex[:12]}"
-    async with pool.acquire() as conn:
-        await store.create_import(conn, import_id, questionnaire.id, file_name, principal.subject)
-    args = (settings.source, import_id, path, file_name, questionnaire, principal.subject)
+    path, size = await asyncio.to_thread(
+        keep_upload, file.file, settings.resolved_upload_dir(), import_id
+    )
+    try:
+        async with pool.acquire() as conn:
+            await store.create_import(
+                conn, import_id, questionnaire.id, file_name, principal.subject, str(path)
+            )
+    except BaseException:
+        await asyncio.to_thread(drop_upload, path)
+        raise
+    args = (import_id, path, file_name, questionnaire, principal.subject)
     if background if background is not None else size > BACKGROUND_BYTES:
-        task = asyncio.create_task(_background(pool, *args), name=f"import-{import_id}")
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+        common.runtime(request).imports.spawn(pool, *args)
         async with pool.acquire() as conn:
             row = await store.get_import(conn, import_id)
         assert row is not None
         return JSONResponse(_summary(row), status_code=status.HTTP_202_ACCEPTED)
     try:
-        row = await run_import(pool, *args)
+        row = await run_import(pool, settings.source, *args)
     except UnreadableExport as exc:
+        await asyncio.to_thread(drop_upload, path)
         raise Unprocessable(str(exc), loc=("body", "file")) from exc
-    finally:
-        with contextlib.suppress(OSError):
-            await asyncio.to_thread(path.unlink, True)
+    except Exception as exc:
+        async with pool.acquire() as conn:
+            await store.fail_import(conn, import_id, f"{type(exc).__name__}: {exc}")
+        await asyncio.to_thread(drop_upload, path)
+        raise
+    # Cancelled (the service stopping mid-request): the file stays, the next start resumes it.
+    await asyncio.to_thread(drop_upload, path)
     return _summary(row)
 
 

@@ -99,16 +99,43 @@ async def stream_answers(
 
 
 async def create_import(
-    conn: asyncpg.Connection, import_id: str, questionnaire_id: str, file_name: str, by: str
+    conn: asyncpg.Connection,
+    import_id: str,
+    questionnaire_id: str,
+    file_name: str,
+    by: str,
+    upload_path: str,
 ) -> None:
     await conn.execute(
-        "INSERT INTO import (import_id, questionnaire_id, file_name, requested_by)"
-        " VALUES ($1, $2, $3, $4)",
+        "INSERT INTO import (import_id, questionnaire_id, file_name, requested_by, upload_path)"
+        " VALUES ($1, $2, $3, $4, $5)",
         import_id,
         questionnaire_id,
         file_name,
         by,
+        upload_path,
     )
+
+
+async def running_imports(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Imports left running by a stop, oldest first (to resume at start)."""
+    rows = await conn.fetch(
+        "SELECT import_id, questionnaire_id, file_name, requested_by, upload_path FROM import"
+        " WHERE status = 'running' ORDER BY started_at"
+    )
+    return [dict(r) for r in rows]
+
+
+async def mark_resumed(conn: asyncpg.Connection, import_id: str) -> None:
+    await conn.execute(
+        "UPDATE import SET resumed = resumed + 1, progress = 0 WHERE import_id = $1", import_id
+    )
+
+
+async def stored_by_import(conn: asyncpg.Connection, import_id: str) -> int:
+    """Responses this import stored, over every attempt."""
+    n = await conn.fetchval("SELECT count(*) FROM response WHERE import_id = $1", import_id)
+    return int(n)
 
 
 async def set_progress(conn: asyncpg.Connection, import_id: str, rows: int, stored: int) -> None:
@@ -122,6 +149,7 @@ async def finish_import(
 ) -> None:
     await conn.execute(
         """UPDATE import SET status = 'finished', finished_at = now(), progress = $2,
+                  upload_path = NULL,
                   data_rows = $2, responses = $3, stored = $4, duplicates = $5, rejected = $6,
                   blank = $7, warnings = $8, report = $9
            WHERE import_id = $1""",
@@ -139,7 +167,8 @@ async def finish_import(
 
 async def fail_import(conn: asyncpg.Connection, import_id: str, error: str) -> None:
     await conn.execute(
-        "UPDATE import SET status = 'failed', finished_at = now(), error = $2 WHERE import_id = $1",
+        "UPDATE import SET status = 'failed', finished_at = now(), error = $2,"
+        " upload_path = NULL WHERE import_id = $1",
         import_id,
         error,
     )

@@ -13,7 +13,15 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from fanxiang_local.demo.load import QUESTIONNAIRE_ID, Loaded, Services, load, sign_in
+from fanxiang_local.demo.load import (
+    QUESTIONNAIRE_ID,
+    Loaded,
+    Loader,
+    Services,
+    load,
+    prepare,
+    sign_in,
+)
 from fanxiang_local.testing import SettingsFactory, serve_in_process
 from matching_service.app import create_app as create_matching
 from matching_service.settings import MatchingSettings
@@ -124,3 +132,28 @@ async def test_the_demo_season_loads_once_with_the_promised_counts(services: Ser
     assert again.already
     assert await counts(services, demo.season.season_id) == got
     print(f"demo at scale {SCALE} loaded in {took:.1f} s")
+
+
+async def test_a_load_cut_short_is_completed_by_the_next_without_doubles(
+    services: Services,
+) -> None:
+    demo, _ = await prepare(services, scale=0.05)
+    cut_short = Loader(services, demo)
+    await cut_short.open_season()
+    await cut_short.accounts()
+    await cut_short.units()
+    await cut_short.posts()
+    await cut_short.students()  # then the machine went down
+
+    done = await load(services, scale=0.05)
+    assert not done.already
+    got = await counts(services, demo.season.season_id)
+    assert got["units"] == len(demo.units)
+    assert got["posts"] == len(demo.posts)
+    assert got["post_statuses"] == sorted(p.status for p in demo.posts)
+    assert got["students"] == len(demo.students)
+    assert got["applications"] == len(demo.applicants)
+    assert got["committees"] == len(demo.committees)
+    assert got["liaisons"] == sorted(demo.cities)
+    assert got["responses"] == len(demo.responses)
+    assert got["rounds"] == [done.round_id]

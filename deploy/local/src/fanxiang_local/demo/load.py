@@ -520,15 +520,11 @@ class Loader:
         return self.out
 
 
-async def load(
-    services: Services,
-    *,
-    seed: int = DEFAULT_SEED,
-    scale: float = 1.0,
-    say: Callable[[str], None] = lambda _: None,
-    concurrency: int = 8,
-) -> Loaded:
-    """Generate the demo season for the services' own geography and questionnaire, and load it."""
+async def prepare(
+    services: Services, *, seed: int = DEFAULT_SEED, scale: float = 1.0
+) -> tuple[Demo, Headers]:
+    """The demo season for the services' own geography and questionnaire, and the
+    coordinator's headers."""
     reference = _ok(await services.placement.get("/v1/reference"))
     boss, _ = await sign_in(services.placement, COORDINATOR_PHONE)
     questionnaire = _ok(
@@ -541,6 +537,19 @@ async def load(
         scale=scale,
         year=next_season_year(datetime.now(UTC)),
     )
+    return demo, boss
+
+
+async def load(
+    services: Services,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    say: Callable[[str], None] = lambda _: None,
+    concurrency: int = 8,
+) -> Loaded:
+    """Generate the demo season and load it (or find it loaded)."""
+    demo, boss = await prepare(services, seed=seed, scale=scale)
     loader = Loader(services, demo, say=say, concurrency=concurrency)
     loader.tokens[COORDINATOR_PHONE] = boss
     return await loader.run()

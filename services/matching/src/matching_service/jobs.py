@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import threading
 
@@ -100,14 +101,14 @@ class RoundJobs:
     async def _run(self, round_id: str, parsed: Instance | None) -> None:
         try:
             async with self._slots, self._pool.acquire() as conn:
-                lock = f"round-job:{round_id}"
-                if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock):
+                key = _lock_key(round_id)
+                if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     return  # another replica runs it
                 try:
                     await self._run_locked(conn, round_id, parsed)
                 finally:
                     with contextlib.suppress(Exception):
-                        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock)
+                        await conn.execute("SELECT pg_advisory_unlock($1)", key)
         except asyncio.CancelledError:
             raise
         except Exception:  # the database went away: the round stays 'running', resumed later
@@ -171,6 +172,12 @@ async def _write_progress(
                 conn, round_id, {"phase": phase, "done": n_done, "total": total}
             )
             written = value
+
+
+def _lock_key(round_id: str) -> int:
+    """A 64-bit advisory-lock key for the round (hashtext's 32 bits could collide)."""
+    digest = hashlib.blake2b(f"round-job:{round_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _describe(exc: BaseException) -> str:

@@ -145,12 +145,14 @@ def compute(
 
     ``parsed`` is ``instance`` already parsed (record order does not change the answer, so
     the dict read back from the database gives the same round); ``progress`` hears the
-    phases: parse, solve (settled students, from the solver), check, explain."""
+    phases: parse, build, solve (settled students, from the solver), check,
+    explain."""
     report = progress or _quiet
     if parsed is None:
         report("parse", 0, len(instance["students"]))
         parsed = parse_instance(instance)
     n = parsed.n_students
+    report("build", 0, n)  # the solver's first progress call ends it
     matching = solve(parsed, progress)
     report("check", 0, n)
     checks: dict[str, list[Any]] = {

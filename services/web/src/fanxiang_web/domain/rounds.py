@@ -302,12 +302,3 @@ def blocking_pairs(pairs: Sequence[Mapping[str, Any]], names: Names) -> list[Blo
 def default_accept_by(now: datetime, days: int = 7) -> datetime:
     """The answer deadline offered by default: ``days`` on, at 18:00 of that day (local)."""
     return (now + timedelta(days=days)).replace(hour=18, minute=0, second=0, microsecond=0)
-
-
-def latest_reviewable(rounds: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The newest round a county committee may want to read: published first, else run."""
-    for status in (PUBLISHED, REVIEWABLE):
-        found = [r for r in rounds if r.get("status") == status]
-        if found:
-            return found[-1]
-    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import httpx
@@ -25,6 +26,14 @@ async def _load(urls: dict[str, str], seed: int, scale: float) -> int:
             loaded = await load(
                 Services(placement, matching, survey), seed=seed, scale=scale, say=_say
             )
+        except httpx.TransportError as exc:
+            try:
+                where = str(exc.request.url)
+            except RuntimeError:  # no request attached
+                where = "a service"
+            _say(f"the demo season could not be loaded: {where} does not answer ({exc});")
+            _say("is the stack up? `fanxiang stack up` (or `make run`) starts it")
+            return 1
         except (DemoError, httpx.HTTPError) as exc:
             _say(f"the demo season could not be loaded: {exc}")
             return 1
@@ -34,6 +43,14 @@ async def _load(urls: dict[str, str], seed: int, scale: float) -> int:
 
 def run_demo(*, seed: int, scale: float) -> int:
     from fanxiang_local.stack import Stack
+
+    if os.environ.get("FANXIANG_DEMO", "1").lower() in ("0", "false", "no"):
+        _say("FANXIANG_DEMO=0: the demo season is not loaded")
+        return 0
+    if os.environ.get("FANXIANG_ENV") == "production":
+        # Production has no development sign-in (and should hold no invented people).
+        _say("FANXIANG_ENV=production: the demo season is not loaded")
+        return 0
 
     urls = {
         s: f"http://127.0.0.1:{Stack.port(s)}" for s in ("placement", "matching", "survey", "web")

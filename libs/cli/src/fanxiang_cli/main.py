@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from fanxiang_cli.deadletters import app as dlt_app
 from fanxiang_local.cli import app as stack_app
 from matching_service.cli import app as match_app
 from survey_service.cli import app as survey_app
@@ -22,6 +23,7 @@ app.add_typer(match_app, name="match", help="Two-way matching: solve an instance
 app.add_typer(
     survey_app, name="survey", help="Questionnaires: analyse a 问卷星 or 腾讯问卷 export."
 )
+app.add_typer(dlt_app, name="dlt", help="Dead letters on Kafka: list them, send chosen ones back.")
 app.add_typer(stack_app, name="stack", help="The local stack: Kafka, PostgreSQL and the services.")
 
 

@@ -130,6 +130,17 @@ async def test_running_rounds_resume_at_start_and_broken_ones_fail(
         assert original["locality_exceptions"] == []
         county = await m.get(f"/v1/rounds/{exempt['round_id']}", headers=COUNTY_B)
         assert county.json()["locality_exceptions"] is None
+        # A round whose stability check found a blocking pair is never published.
+        await execute(
+            settings.database_url,
+            """UPDATE round SET checks = jsonb_set(checks, '{blocking_pairs}',
+                   '[{"student": "S7", "post": "P1", "reason": "prefers"}]')
+               WHERE round_id = $1""",
+            exempt["round_id"],
+        )
+        unstable = await m.post(f"/v1/rounds/{exempt['round_id']}/publish", headers=COORDINATOR)
+        assert unstable.status_code == 409
+        assert unstable.json()["detail"][0]["type"] == "unstable"
         # OpenAPI says how a run is answered.
         spec = (await m.get("/openapi.json")).json()
         assert "202" in spec["paths"]["/v1/rounds"]["post"]["responses"]

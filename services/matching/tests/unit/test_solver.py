@@ -280,3 +280,34 @@ def test_progress_hook_may_stop_the_solve() -> None:
     except Stop:
         return
     raise AssertionError("the hook's exception did not stop the solve")
+
+
+def _lists_over(posts: list[str]) -> list[list[str]]:
+    """Every choice list a student could submit over ``posts``: each ordered subset."""
+    return [
+        list(order)
+        for k in range(len(posts) + 1)
+        for subset in itertools.combinations(posts, k)
+        for order in itertools.permutations(subset)
+    ]
+
+
+@QUICK
+@given(instances(max_students=4, max_posts=3, max_choices=3))
+def test_no_student_gains_by_ranking_untruthfully(doc: dict[str, Any]) -> None:
+    """Strategy-proofness for students: whatever list a student submits instead of their true
+    one, they get no post they truly prefer to the one the truthful list gives them."""
+    truthful = solve(parse_instance(doc)).as_dict(parse_instance(doc))
+    posts = [p["id"] for p in doc["posts"]]
+    for k, student in enumerate(doc["students"]):
+        true_list: list[str] = student["choices"]
+        got = truthful.get(student["id"])
+        # Posts the student truly prefers to what they got (all of their list if unplaced).
+        better = true_list[: true_list.index(got)] if got else true_list
+        for lie in _lists_over(posts):
+            if lie == true_list:
+                continue
+            lying = {**doc, "students": list(doc["students"])}
+            lying["students"][k] = {**student, "choices": lie}
+            inst = parse_instance(lying)
+            assert solve(inst).as_dict(inst).get(student["id"]) not in better, (student, lie)

@@ -155,6 +155,7 @@ async def run_to_review(m: Any, request: dict[str, Any]) -> dict[str, Any]:
     accepted = await m.post("/v1/rounds", json=request, headers=COORDINATOR)
     assert accepted.status_code == 202, accepted.text
     body = accepted.json()
+    assert accepted.headers["location"] == f"/v1/rounds/{body['round_id']}"
     assert body["status"] in ("running", "run")
     if body["status"] == "running":
         assert set(body["progress"]) == {"phase", "done", "total"}

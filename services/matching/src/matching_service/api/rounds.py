@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from fanxiang_common.auth import Principal, Role, require_roles
@@ -185,7 +185,9 @@ async def preview(body: RoundRequest, request: Request, _: Coordinator) -> dict[
     status_code=202,
     summary="Run a round: accepted at once (status 'running'), solved in the background",
 )
-async def run_round(body: RoundRequest, request: Request, principal: Coordinator) -> dict[str, Any]:
+async def run_round(
+    body: RoundRequest, request: Request, response: Response, principal: Coordinator
+) -> dict[str, Any]:
     """The round's input (the season's posts, applications and verdicts now, under these
     rules) is fixed and stored at once; the solve, the stability check and the explanations
     run in the background. Poll ``GET /v1/rounds/{round_id}``: ``progress`` while
@@ -210,6 +212,7 @@ async def run_round(body: RoundRequest, request: Request, principal: Coordinator
         stored = await rounds.get_round(conn, round_id)
     assert stored is not None
     request.app.state.runtime.jobs.start(round_id, given.parsed)
+    response.headers["Location"] = f"/v1/rounds/{round_id}"
     return _view(stored, principal, explanations=False)
 
 

@@ -92,7 +92,7 @@ async def counts(s: Services, season: str) -> dict[str, Any]:
 
 async def test_the_demo_season_loads_once_with_the_promised_counts(services: Services) -> None:
     started = time.monotonic()
-    first: Loaded = await load(services, scale=SCALE)
+    first: Loaded = await load(services, scale=SCALE, say=print)
     took = time.monotonic() - started
     demo = first.demo
     assert not first.already and first.round_id is not None

@@ -147,7 +147,7 @@ class Loader:
                 await work(item)
 
         await asyncio.gather(*(one(i) for i in todo))
-        self.say(f"  {what}: {len(todo)} ({time.monotonic() - started:.1f} s)")
+        self.say(f"  {what} ({time.monotonic() - started:.1f} s)")
 
     def at(self, days: int = 0, hours: int = 0) -> str:
         return (self.now + timedelta(days=days, hours=hours)).isoformat()
@@ -213,7 +213,11 @@ class Loader:
                 409,
             )
 
-        await self.each("committees and liaisons", bodies, create)
+        await self.each(
+            f"{len(self.demo.committees)} committees and {len(self.demo.liaisons)} liaisons registered",
+            bodies,
+            create,
+        )
 
     async def units(self) -> None:
         boss = await self.who(self.coordinator_phone)
@@ -234,7 +238,7 @@ class Loader:
             )
             self.out.unit_ids[unit.key] = made["unit_id"]
 
-        await self.each("units", self.demo.units, create)
+        await self.each(f"{len(self.demo.units)} units registered", self.demo.units, create)
 
     def approver(self, unit: Unit) -> str:
         if unit.approver == "city":
@@ -262,7 +266,9 @@ class Loader:
                         self.key("submit", p.key),
                     )
 
-        await self.each("posts offered by the units", by_unit, offer)
+        await self.each(
+            f"{len(by_unit)} units offered {len(self.demo.posts)} posts", by_unit, offer
+        )
 
         async def decide(p: Post) -> None:
             judge = await self.who(self.approver(self.demo.unit(p.unit)))
@@ -285,7 +291,9 @@ class Loader:
                 )
 
         decided = [p for p in self.demo.posts if p.status in ("published", "returned")]
-        await self.each("posts approved or returned by the committees", decided, decide)
+        await self.each(
+            f"{len(decided)} posts approved or returned by the committees", decided, decide
+        )
 
     def post_body(self, p: Post) -> dict[str, Any]:
         plan = self.demo.season
@@ -348,7 +356,11 @@ class Loader:
                 )
                 self.out.application_ids[s.key] = made["application_id"]
 
-        await self.each("students signed up (and applied)", self.demo.students, sign_up)
+        await self.each(
+            f"{len(self.demo.students)} students signed up, {len(self.demo.applicants)} applied",
+            self.demo.students,
+            sign_up,
+        )
 
     async def eligibility(self) -> None:
         decided = [s for s in self.demo.students if s.eligible is not None]
@@ -366,7 +378,9 @@ class Loader:
                 self.key("eligibility", s.key),
             )
 
-        await self.each("eligibility decided by the home committees", decided, decide)
+        await self.each(
+            f"{len(decided)} applications decided by the home committees", decided, decide
+        )
 
     async def interviews(self) -> None:
         by_unit: dict[str, list[Interview]] = defaultdict(list)
@@ -406,7 +420,9 @@ class Loader:
                     )
 
         await self.each(
-            f"units' interviews ({len(self.demo.interviews)} scheduled, scored or refused)",
+            f"{len(self.demo.interviews)} interviews scheduled by {len(by_unit)} units,"
+            f" {sum(1 for i in self.demo.interviews if i.scores)} scored,"
+            f" {sum(1 for i in self.demo.interviews if i.refusal)} refused",
             by_unit,
             interview,
         )
@@ -429,7 +445,7 @@ class Loader:
                 self.s.survey, f"/v1/questionnaires/{QUESTIONNAIRE_ID}/responses", body, boss, None
             )
 
-        await self.each("questionnaire responses", answers, answer)
+        await self.each(f"{len(answers)} questionnaire responses", answers, answer)
 
     async def match(self, within: float = 90.0) -> None:
         """Wait until matching has read the season (it learns it from placement's events),

@@ -486,7 +486,20 @@ class Loader:
         )
         self.out.round_id = made["round_id"]
         self.out.figures = preview["figures"]
+        await self.round_solved(boss, made["round_id"], started + within)
         self.say(f"  round {made['round_id']} run and waiting for review (not published)")
+
+    async def round_solved(self, boss: Headers, round_id: str, deadline: float) -> None:
+        """Matching solves a round in the background (202, status 'running'): wait for it."""
+        while True:
+            found = _ok(await self.s.matching.get(f"/v1/rounds/{round_id}", headers=boss))
+            if found.get("status", "run") != "running":
+                break
+            if time.monotonic() > deadline:
+                raise DemoError(f"round {round_id} is still running")
+            await asyncio.sleep(0.3)
+        if found.get("status") == "failed":
+            raise DemoError(f"round {round_id} failed: {found.get('error')}")
 
     async def verdicts_arrived(self, boss: Headers, deadline: float) -> None:
         """Every score and refusal is in matching's read model (they change the round)."""

@@ -103,6 +103,17 @@ def own_kafka(tmp_path: Path) -> Iterator[KafkaNode]:
         node.stop()
 
 
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server of this test's own, which the test may stop and start (fault tests).
+    Not under pytest's tmp_path: user postgres cannot enter root's private pytest folders."""
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="fanxiang-pg-")), fast=True).start()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
 class SettingsFactory:
     """Builds settings for any service, all sharing this test's databases and namespace."""
 

@@ -29,6 +29,8 @@ _DATABASE_DOWN = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,  # the server shut down under a running query
+    asyncpg.CrashShutdownError,
 )
 
 

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import pytest
 
 from fanxiang_local.testing import eventually
 from placement_service.app import create_app
+from placement_service.domain.id_numbers import IdNumberCipher, derive_key
 from tests.integration.placement.test_interview_slots import slot_body
 from tests.integration.placement.test_onboarding import offer, placed
 from tests.integration.placement.test_unit_registration import register
@@ -195,6 +197,13 @@ def cases() -> list[Case]:
             {"student_a"},
             {"typed_name": "李明", "code": "123456", "text_sha256": "0" * 64},
         ),
+        Case(
+            "PUT",
+            "/v1/placements/{placement}/id-number",
+            COMMITTEE | {"student_a"},
+            {"id_number": "11010519491231002X"},
+        ),
+        Case("POST", "/v1/placements/{placement}/id-number/reveal", COMMITTEE, {"reason": "保险"}),
         Case("POST", "/v1/placements/{placement}/fix", COMMITTEE),
         Case("POST", "/v1/placements/{placement}/arrival", OWNER_SIDE),
         Case("POST", "/v1/placements/{placement}/complete", OWNER_SIDE, {}),
@@ -274,6 +283,7 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
     ).json()["token_id"]
     await offer(world, student_a, post)
     [p] = await eventually(lambda: placed(world, student_a_h), what="the offer")
+    await _id_number_on_file(world, student_a)
     ids = {
         "season": "2026-summer",
         "season2": "2026-other",
@@ -296,6 +306,22 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
         ).json()["slot_id"],
     }
     return headers, ids
+
+
+async def _id_number_on_file(world: World, student_id: str) -> None:
+    """So that revealing it is allowed for the committee (the matrix's placement never
+    reaches 定岗, where the student would give it)."""
+    cipher = IdNumberCipher(derive_key(world.settings.id_number_key))
+    conn = await asyncpg.connect(world.settings.database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO student_id_number (student_id, ciphertext, masked, recorded_by)"
+            " VALUES ($1, $2, '110105********002X', 'test')",
+            student_id,
+            cipher.encrypt("11010519491231002X", student_id),
+        )
+    finally:
+        await conn.close()
 
 
 async def test_every_role_on_every_endpoint(world: World) -> None:

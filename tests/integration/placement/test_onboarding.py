@@ -168,6 +168,10 @@ async def test_signing_fixing_arrival_completion_and_the_publicity_list(world: W
     text = (await c.get(f"/v1/placements/{pid}/commitment", headers=county)).json()
     assert text["signed"] and text["typed_name"] == "李明"
     assert (await c.post(f"/v1/placements/{pid}/arrival", headers=unit)).status_code == 409
+    r = await c.put(
+        f"/v1/placements/{pid}/id-number", headers=student, json={"id_number": "140302200506121237"}
+    )
+    assert r.status_code == 200, r.text
     assert (await c.post(f"/v1/placements/{pid}/fix", headers=county)).json()["status"] == "fixed"
     r = await c.post(f"/v1/placements/{pid}/arrival", headers=unit)
     assert r.json()["status"] == "on_post"

@@ -9,9 +9,12 @@ from pydantic import Field, model_validator
 
 from fanxiang_common import devkeys
 from fanxiang_common.settings import Environment, ServiceSettings
+from placement_service.domain.id_numbers import derive_key
 
 DEV_CODE_PEPPER = "fanxiang-development-pepper"
 DEV_COORDINATOR_PHONE = "13800000000"
+# Refused in production like the development JWT key.
+DEV_ID_NUMBER_KEY = "fanxiang-development-id-number-secret"
 
 
 class PlacementSettings(ServiceSettings):
@@ -35,6 +38,11 @@ class PlacementSettings(ServiceSettings):
     offer_expiry_interval_s: float = Field(
         default=60, gt=0, le=3600, validation_alias="PLACEMENT_OFFER_EXPIRY_INTERVAL_S"
     )
+    id_number_key: str = Field(
+        default=DEV_ID_NUMBER_KEY,
+        validation_alias="PLACEMENT_ID_NUMBER_KEY",
+        description="secret (≥ 32 characters) the AES-256-GCM key for ID numbers is derived from",
+    )
     token_ttl_hours: float = Field(
         default=12, gt=0, le=24 * 30, validation_alias="PLACEMENT_TOKEN_TTL_HOURS"
     )
@@ -44,6 +52,9 @@ class PlacementSettings(ServiceSettings):
         production = self.environment is Environment.PRODUCTION
         if production and self.jwt_private_key == devkeys.PRIVATE_KEY:
             raise ValueError("FANXIANG_JWT_PRIVATE_KEY is the development key; set a real key")
+        derive_key(self.id_number_key)
+        if production and self.id_number_key == DEV_ID_NUMBER_KEY:
+            raise ValueError("PLACEMENT_ID_NUMBER_KEY is the development key; set a real key")
         if production and self.code_pepper == DEV_CODE_PEPPER:
             raise ValueError("PLACEMENT_CODE_PEPPER is the development pepper; set a secret")
         if not production and self.bootstrap_coordinator_phone is None:

@@ -5,6 +5,8 @@ completion, and both sides evaluate."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -36,7 +38,9 @@ from placement_service.api.common import (
     Out,
     Page,
     PagingQ,
+    Reason,
     ShortText,
+    audit,
     emit,
     geo,
     now,
@@ -46,8 +50,10 @@ from placement_service.api.common import (
 )
 from placement_service.db import accounts, posts
 from placement_service.db import placements as db
+from placement_service.domain import id_numbers
 from placement_service.domain import onboarding as rules
 from placement_service.domain import posts as post_rules
+from placement_service.domain.masking import mask_id_number
 from placement_service.domain.onboarding import HOLDS_A_PLACE, PlacementRef, PlacementStatus, Step
 from placement_service.domain.posts import PostStatus
 
@@ -81,6 +87,9 @@ class PlacementOut(Out):
     unit_comment: str | None = None
     student_rating: int | None = None
     student_comment: str | None = None
+    id_number: str | None = Field(
+        default=None, description="居民身份证号, masked (first 6, last 4); asked at 定岗"
+    )
 
 
 class CommitmentOut(Out):
@@ -167,6 +176,7 @@ async def _step(
     step: Step,
     key: str | None,
     event: Any,
+    precheck: Callable[[dict[str, Any]], None] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """Advance one step: authorise, check the state, write, emit ``event(row)``."""
@@ -175,6 +185,8 @@ async def _step(
         row = await _load(conn, principal, placement_id, lock=True)
         before = PlacementStatus(row["status"])
         target = rules.advance(principal, _ref(row), step, now())
+        if precheck is not None:
+            precheck(row)
         await db.set_status(conn, placement_id, target.value, **extra)
         held, holds = before in HOLDS_A_PLACE, target in HOLDS_A_PLACE
         if held != holds:
@@ -417,7 +429,7 @@ async def sign(
 async def fix(
     placement_id: Id, request: Request, principal: Caller, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    """定岗: the committee fixes the post."""
+    """定岗: the committee fixes the post (the student's ID number must be on file)."""
     return await _step(
         request,
         principal,
@@ -425,7 +437,77 @@ async def fix(
         Step.FIX,
         idempotency_key,
         lambda row, _: PlacementFixedV1(**_ids(row)),
+        precheck=lambda row: id_numbers.require_for_fix(row["id_number"]),
     )
+
+
+class IdNumberIn(Model):
+    id_number: str = Field(
+        min_length=1, max_length=40, description="居民身份证号, 18 characters (last may be X)"
+    )
+
+
+class IdNumberRevealIn(Model):
+    reason: Reason = Field(description="why the full number is needed (kept in the audit log)")
+
+
+class IdNumberOut(Out):
+    student_id: str
+    id_number: str
+
+
+@functools.lru_cache(maxsize=2)
+def _cipher(secret: str) -> id_numbers.IdNumberCipher:
+    return id_numbers.IdNumberCipher(id_numbers.derive_key(secret))
+
+
+@router.put("/{placement_id}/id-number", response_model=PlacementOut)
+async def record_id_number(
+    placement_id: Id, body: IdNumberIn, request: Request, principal: Caller
+) -> JSONResponse:
+    """At 定岗, for the insurance: the student (or the committee, from a paper form) gives
+    the ID number. Validated, stored encrypted, and shown masked from then on."""
+    number = id_numbers.validate(body.id_number, now().date())
+    cipher = _cipher(runtime(request).settings.id_number_key)
+
+    async def action(conn: Conn) -> PlacementOut:
+        row = await _load(conn, principal, placement_id, lock=True)
+        id_numbers.may_record(principal, _ref(row))
+        sealed = cipher.encrypt(number, row["student_id"])
+        masked = mask_id_number(number)
+        assert masked is not None
+        await db.store_id_number(conn, row["student_id"], sealed, masked, principal.subject)
+        return await _fresh(conn, placement_id)
+
+    return await write(request, principal, None, action)
+
+
+@router.post("/{placement_id}/id-number/reveal", response_model=IdNumberOut)
+async def reveal_id_number(
+    placement_id: Id, body: IdNumberRevealIn, request: Request, principal: Caller
+) -> JSONResponse:
+    """The full number, for the committee or the coordinator only; written to the audit log."""
+    cipher = _cipher(runtime(request).settings.id_number_key)
+
+    async def action(conn: Conn) -> IdNumberOut:
+        row = await _load(conn, principal, placement_id)
+        id_numbers.may_reveal(principal, _ref(row))
+        blob = await db.id_number_ciphertext(conn, row["student_id"])
+        if blob is None:
+            raise NotFound("no ID number recorded for this student", loc=("path", "placement_id"))
+        await audit(
+            conn,
+            principal,
+            "id_number.reveal",
+            row["student_id"],
+            body.reason,
+            {"placement_id": placement_id},
+        )
+        return IdNumberOut(
+            student_id=row["student_id"], id_number=cipher.decrypt(bytes(blob), row["student_id"])
+        )
+
+    return await write(request, principal, None, action)
 
 
 @router.post("/{placement_id}/arrival", response_model=PlacementOut)

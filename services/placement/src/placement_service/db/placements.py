@@ -17,7 +17,8 @@ _COLUMNS = (
     " pl.unit_rating, pl.unit_comment, pl.student_rating, pl.student_comment, pl.updated_at,"
     " p.title AS post_title, p.managing_org AS post_org, p.county AS post_county,"
     " p.starts_on, p.ends_on, u.name AS unit_name, s.name AS student_name,"
-    " s.university, s.home_county, s.home_township"
+    " s.university, s.home_county, s.home_township,"
+    " (SELECT n.masked FROM student_id_number n WHERE n.student_id = pl.student_id) AS id_number"
 )
 _FROM = (
     "placement pl JOIN post p ON p.post_id = pl.post_id"
@@ -204,3 +205,26 @@ async def publicity(
         holding,
     )
     return [dict(r) for r in rows]
+
+
+async def store_id_number(
+    conn: asyncpg.Connection, student_id: str, ciphertext: bytes, masked: str, by: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO student_id_number (student_id, ciphertext, masked, recorded_by)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (student_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext,
+               masked = EXCLUDED.masked, recorded_by = EXCLUDED.recorded_by,
+               recorded_at = now()""",
+        student_id,
+        ciphertext,
+        masked,
+        by,
+    )
+
+
+async def id_number_ciphertext(conn: asyncpg.Connection, student_id: str) -> bytes | None:
+    blob: bytes | None = await conn.fetchval(
+        "SELECT ciphertext FROM student_id_number WHERE student_id = $1", student_id
+    )
+    return blob

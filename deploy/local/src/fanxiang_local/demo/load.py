@@ -160,9 +160,10 @@ class Loader:
         if season.status_code == 404:
             return False
         _ok(season)
-        rounds = _ok(
+        found = _ok(
             await self.s.matching.get("/v1/rounds", params={"season_id": self.season}, headers=boss)
         )
+        rounds = [r for r in found if r.get("status") != "failed"]  # a failed round: run again
         if rounds:
             self.out.round_id = rounds[-1]["round_id"]
         return bool(rounds)

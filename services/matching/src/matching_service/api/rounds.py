@@ -129,7 +129,9 @@ async def _build(request: Request, body: RoundRequest) -> _Input:
                 f"{sid!r} has no live application in season {body.season_id!r}",
                 loc=("body", "locality_exceptions", i),
             )
-    instance, post_facts, student_facts = computation.build_instance(
+    # Off the event loop: a city's season is 10^5-10^6 applications.
+    instance, post_facts, student_facts = await asyncio.to_thread(
+        computation.build_instance,
         posts,
         apps,
         verdicts,

@@ -16,7 +16,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fanxiang_common.app import create_service_app
 from fanxiang_web import i18n, ui
-from fanxiang_web.api import auth, city, county, inbox, liaison, match, misc, student, unit
+from fanxiang_web.api import (
+    auth,
+    certificate,
+    city,
+    county,
+    inbox,
+    liaison,
+    match,
+    misc,
+    student,
+    survey,
+    unit,
+)
 from fanxiang_web.clients import ApiError, ServiceDown
 from fanxiang_web.runtime import WebRuntime
 from fanxiang_web.settings import WebSettings
@@ -31,6 +43,8 @@ ROUTERS = [
     unit.router,
     county.router,
     match.router,
+    survey.router,
+    certificate.router,
     city.router,
     liaison.router,
     inbox.router,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import httpx
 
@@ -94,8 +94,9 @@ class Services:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotency_key: str | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
+        files: dict[str, tuple[str, bytes | IO[bytes], str]] | None = None,
         data: dict[str, str] | None = None,
+        read_timeout_s: float | None = None,
     ) -> Any:
         headers = {}
         if token:
@@ -105,7 +106,14 @@ class Services:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             response = await self.client(service).request(
-                method, path, params=clean, json=json, headers=headers, files=files, data=data
+                method,
+                path,
+                params=clean,
+                json=json,
+                headers=headers,
+                files=files,
+                data=data,
+                timeout=read_timeout_s if read_timeout_s is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             log.warning("service unreachable", extra={"service": service, "error": str(exc)})
@@ -161,13 +169,22 @@ class Api:
         self,
         service: Service,
         path: str,
-        files: dict[str, tuple[str, bytes, str]],
+        files: dict[str, tuple[str, bytes | IO[bytes], str]],
         data: dict[str, str],
+        read_timeout_s: float | None = None,
         **params: Any,
     ) -> Any:
-        """A multipart form (a file and its fields), e.g. a spreadsheet of posts."""
+        """A multipart form (a file and its fields), e.g. a spreadsheet of posts. A file object
+        is streamed, not read into memory."""
         return await self.services.call(
-            service, "POST", path, token=self.token, files=files, data=data, params=params
+            service,
+            "POST",
+            path,
+            token=self.token,
+            files=files,
+            data=data,
+            params=params,
+            read_timeout_s=read_timeout_s,
         )
 
     async def download(self, service: Service, path: str) -> httpx.Response:

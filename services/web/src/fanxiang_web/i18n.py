@@ -60,6 +60,7 @@ FLASH: dict[str, str] = {
     "unit_registered": "实践单位已登记，联系人可以用手机号登录",
     "override_saved": "调整已保存，并重新做了稳定性检查",
     "round_published": "匹配结果已发布，录用通知正在发给学生",
+    "survey_submitted": "问卷已提交，谢谢！",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.
@@ -105,6 +106,7 @@ _BY_TYPE = {
     "season_already_published": "本实践季已经发布了主轮匹配，请运行补录",
     # The web's own checks.
     "confirm_publish": "请勾选确认后再发布",
+    "too_large": "文件太大",
     "already_chosen": "这个岗位已经在志愿里了",
     "too_many": "志愿已满，请先移除一个",
     "profile_needed": "请先完善个人资料",

@@ -23,6 +23,16 @@ class WebSettings(ServiceSettings):
     service_timeout_s: float = Field(
         default=10.0, gt=0, le=120, validation_alias="WEB_SERVICE_TIMEOUT_S"
     )
+    # The season questionnaire students answer online (survey's id).
+    survey_questionnaire: str = Field(
+        default="fanxiang-return-home-survey",
+        min_length=1,
+        validation_alias="WEB_SURVEY_QUESTIONNAIRE",
+    )
+    # The largest survey export the web forwards to survey (bytes); survey has its own limit.
+    survey_max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1, validation_alias="WEB_SURVEY_MAX_UPLOAD_BYTES"
+    )
     # 市直 posts have no county; for 就近 they sit at the city government, in this county.
     city_seat_county: str = Field(
         default="140302", pattern=r"^\d{6}$", validation_alias="WEB_CITY_SEAT_COUNTY"

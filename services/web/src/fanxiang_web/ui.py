@@ -22,7 +22,7 @@ from fanxiang_common.settings import Environment as Env
 from fanxiang_web import i18n
 from fanxiang_web.clients import Api, ApiError, Services
 from fanxiang_web.db import sessions
-from fanxiang_web.domain import labels, rounds
+from fanxiang_web.domain import labels, rounds, survey_charts
 from fanxiang_web.domain.errors import FORM, FieldError, by_field
 from fanxiang_web.domain.masking import mask_phone
 from fanxiang_web.settings import WebSettings
@@ -78,6 +78,9 @@ env.globals.update(
     rounds_locality=rounds.LOCALITY,
     round_phases=rounds.PHASES,
     blocking_reason=rounds.BLOCKING_REASON,
+    import_status=survey_charts.IMPORT_STATUS,
+    problem_level=survey_charts.PROBLEM_LEVEL,
+    question_kind=survey_charts.QUESTION_KIND,
     htmx_config=json.dumps(
         {
             # Our own stylesheet styles the indicators; no inline <style>, no eval (the CSP).
@@ -116,9 +119,10 @@ def render(
     template: str,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
+    force_lang: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    lang = lang_of(request)
+    lang = force_lang or lang_of(request)
     t = i18n.Translator(lang)
     session: sessions.Session | None = getattr(request.state, "session", None)
     flash = request.cookies.get(FLASH_COOKIE)

@@ -81,3 +81,74 @@ def test_zip_without_worksheet() -> None:
     buf.seek(0)
     with pytest.raises(UnreadableExport, match="worksheet"):
         open_table(buf)
+
+
+def _workbook(sheet_xml: str, shared: list[str] | None = None) -> io.BytesIO:
+    """A minimal .xlsx around hand-written sheet XML (shapes xlsxwriter never writes)."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f"<worksheet {ns}><sheetData>{sheet_xml}</sheetData></worksheet>",
+        )
+        if shared is not None:
+            items = "".join(f"<si><t>{s}</t></si>" for s in shared)
+            z.writestr("xl/sharedStrings.xml", f"<sst {ns}>{items}</sst>")
+    buf.seek(0)
+    return buf
+
+
+def test_unusual_cells_beside_plain_ones() -> None:
+    inline = '<c r="{}" t="inlineStr"><is><t>{}</t></is></c>'.format
+    rows = [
+        # plain, dense: the one-scan path
+        '<row r="1">' + inline("A1", "序号") + inline("B1", "1、性别") + "</row>",
+        # empty rows, self-closed, then one without r
+        '<row r="2"/><row r="3" spans="1:2"/>',
+        "<row>" + inline("A4", "x") + '<c r="B4"><v>2.0</v></c></row>',
+        # a gap (C missing), entities, an _xHHHH_ escape, a number "1.0", a boolean, a formula
+        '<row r="5">'
+        + inline("A5", "a&amp;b")
+        + inline("B5", "tab_x0009_here")
+        + inline("D5", "远")
+        + "</row>",
+        '<row r="6"><c r="A6"><v>1.0</v></c><c r="B6" t="b"><v>1</v></c>'
+        '<c r="C6"><f>1+1</f><v>2</v></c><c r="D6" t="inlineStr"><is><t xml:space="preserve"> 空格 </t></is></c></row>',
+        # shared strings mixed with numbers; a styled empty cell
+        '<row r="7"><c r="A7" t="s"><v>1</v></c><c r="B7" s="3"/><c r="C7" t="s" s="2"><v>0</v></c>'
+        '<c r="D7"><v>42</v></c></row>',
+        '<row r="8"><c r="A8" t="s"><v>0</v></c><c r="B8" s="1" t="s"><v>1</v></c></row>',
+    ]
+    fh = _workbook("".join(rows), shared=["男", "女"])
+    assert list(iter_xlsx_rows(fh)) == [
+        (1, ["序号", "1、性别"]),
+        (2, []),
+        (3, []),
+        (4, ["x", "2"]),
+        (5, ["a&b", "tab\there", "", "远"]),
+        (6, ["1", "TRUE", "2", " 空格 "]),
+        (7, ["女", "", "男", "42"]),
+        (8, ["男", "女"]),
+    ]
+
+
+def test_many_plain_rows_read_as_the_general_parser_reads_them(tmp_path: Path) -> None:
+    p = tmp_path / "d.xlsx"
+    wb = xlsxwriter.Workbook(str(p), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    expected = []
+    for r in range(3000):
+        row = [
+            str(r),
+            f"选项{r % 7}",
+            "" if r % 5 == 0 else "其他〖a_b〗",
+            "x&y" if r % 11 == 0 else "z",
+        ]
+        for c, v in enumerate(row):
+            if v:
+                ws.write_string(r, c, v)
+        expected.append((r + 1, row if row[-1] else row[:-1]))
+    wb.close()
+    with p.open("rb") as fh:
+        assert list(iter_xlsx_rows(fh)) == expected

@@ -795,4 +795,10 @@ EN: dict[str, str] = {
     "项目": "Item",
     "（最多选 {n} 项）": "(at most {n})",
     "（选填）": "(optional)",
+    "身份证号已保存": "ID number saved",
+    "身份证号不正确，请核对（18 位，最后一位可以是 X）": "That ID number is not right: 18 characters, the last may be X",
+    "身份证号（定岗办理保险用）": "ID number (for the insurance at 定岗)",
+    "只用于定岗时办理保险，加密保存，之后只显示部分号码。": "Only for the insurance when your post is fixed; stored encrypted and shown in part from then on.",
+    "保存身份证号": "Save the ID number",
+    "学生还没有填写身份证号（定岗办理保险用），请提醒学生在“录用与承诺书”中填写": "The student has not given their ID number (for the insurance at 定岗) yet: remind them to add it under Offers and commitment",
 }

@@ -61,6 +61,7 @@ FLASH: dict[str, str] = {
     "override_saved": "调整已保存，并重新做了稳定性检查",
     "round_published": "匹配结果已发布，录用通知正在发给学生",
     "survey_submitted": "问卷已提交，谢谢！",
+    "id_number_saved": "身份证号已保存",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.
@@ -99,6 +100,7 @@ _BY_TYPE = {
     "not_found": "找不到这条记录",
     "conflict": "与现有数据冲突",
     "unavailable": "服务暂时不可用，请稍后再试",
+    "id_number_missing": "学生还没有填写身份证号（定岗办理保险用），请提醒学生在“录用与承诺书”中填写",
     # Matching's codes.
     "unstable": "这一轮没有通过稳定性检查，不能发布",
     "stale": "这一轮计算之后又发布了其他轮次，请重新运行",
@@ -126,6 +128,7 @@ _BY_FIELD = {
     ("post_id", "invalid"): "这个调整不可行：不是该学生的志愿、岗位已满，或受属地管理、不录用限制",
     ("student_id", "invalid"): "这一轮没有这名学生",
     ("accept_by", "invalid"): "确认截止时间必须晚于现在",
+    ("id_number", "invalid"): "身份证号不正确，请核对（18 位，最后一位可以是 X）",
     ("locality_exceptions", "invalid"): "这名学生在本实践季没有有效报名",
 }
 

@@ -585,6 +585,24 @@ async def decline(
     return ui.redirect("/s/offers", flash="offer_declined")
 
 
+@router.post("/placements/{placement_id}/id-number")
+async def id_number(
+    ctx: ui.Student, placement_id: str, number: Annotated[str, Form(alias="id_number")] = ""
+) -> Response:
+    """定岗 needs the ID number on file (for the insurance); placement checks it and keeps it
+    encrypted, and shows it masked from then on."""
+    try:
+        await ctx.api.put(
+            "placement", f"/v1/placements/{placement_id}/id-number", {"id_number": number.strip()}
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {placement_id: ui.api_errors(ctx.t, exc, ["id_number"])}
+        return await _offers_page(ctx, errors, ui.form_status(ctx.request))
+    return ui.redirect("/s/offers", flash="id_number_saved")
+
+
 async def _commitment_page(
     ctx: ui.Ctx,
     placement_id: str,

@@ -145,6 +145,9 @@ class RoundJobs:
             return
         done.set()
         await writer
+        # Writing 10^5 explanations takes a while too: say so.
+        students = computed.result["stats"]["students"]
+        await rounds.set_progress(conn, round_id, {"phase": "store", "done": 0, "total": students})
         await rounds.finish_round(
             conn,
             round_id,

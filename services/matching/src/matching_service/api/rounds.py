@@ -211,7 +211,7 @@ async def run_round(
     }
     async with _pool(request).acquire() as conn:
         await rounds.insert_running(conn, row)
-        stored = await rounds.get_round(conn, round_id)
+        stored = await rounds.get_round_view(conn, round_id)
     assert stored is not None
     request.app.state.runtime.jobs.start(round_id, given.parsed)
     response.headers["Location"] = f"/v1/rounds/{round_id}"
@@ -236,7 +236,7 @@ async def get_round(
     ),
 ) -> dict[str, Any]:
     async with _pool(request).acquire() as conn:
-        row = await rounds.get_round(conn, round_id)
+        row = await rounds.get_round_view(conn, round_id, explanations=explanations)
     if row is None:
         raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
     return _view(row, principal, explanations=explanations)
@@ -250,7 +250,7 @@ async def student_explanation(
     round_id: str, student_id: str, request: Request, principal: Reader
 ) -> dict[str, Any]:
     async with _pool(request).acquire() as conn:
-        row = await rounds.get_round(conn, round_id)
+        row = await rounds.get_round_view(conn, round_id, student_id=student_id)
     if row is None:
         raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
     _require_ready(row)
@@ -259,7 +259,7 @@ async def student_explanation(
         raise NotFound(
             f"round {round_id} has no student {student_id!r}", loc=("path", "student_id")
         )
-    explanation = row["explanations"].get(student_id, {})
+    explanation = (row["explanations"] or {}).get(student_id) or {}
     return {"round_id": round_id, "student_id": student_id, **facts, **explanation}
 
 
@@ -357,7 +357,7 @@ async def publish_round(
             ),
             source=source,
         )
-        published = await rounds.get_round(conn, round_id)
+        published = await rounds.get_round_view(conn, round_id)
     assert published is not None
     return _view(published, principal, explanations=False)
 
@@ -427,7 +427,7 @@ async def override_round(
         await rounds.apply_override(
             conn, round_id, result=result, explanations=explanations, override=entry
         )
-        updated = await rounds.get_round(conn, round_id)
+        updated = await rounds.get_round_view(conn, round_id)
     assert updated is not None
     return {"override": entry, "round": _view(updated, principal, explanations=False)}
 
@@ -514,9 +514,7 @@ def _view(row: dict[str, Any], principal: Principal, *, explanations: bool) -> d
     if county is not None:
         out["locality_exceptions"] = None
     else:
-        out["locality_exceptions"] = [
-            s["id"] for s in row["instance"]["students"] if s.get("locality_exception")
-        ]
+        out["locality_exceptions"] = row["locality_exceptions"]
     if explanations:
         given = row["explanations"]
         out["explanations"] = None if given is None else {s: given.get(s) for s in visible}

@@ -33,6 +33,32 @@ async def insert_running(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     )
 
 
+# What the round view needs: not the instance nor every explanation (at 10^5 students those
+# are most of the row; reading them made every poll of a round take seconds).
+_VIEW = """round_id, season_id, kind, based_on, locality, seed, input_sha256, status, progress,
+    error, post_facts, student_facts, result, checks, overrides, created_by, created_at,
+    finished_at, published_by, published_at, accept_by,
+    ARRAY(SELECT s ->> 'id' FROM jsonb_array_elements(instance -> 'students') s
+          WHERE (s ->> 'locality_exception')::boolean) AS locality_exceptions"""
+
+
+async def get_round_view(
+    conn: asyncpg.Connection,
+    round_id: str,
+    *,
+    explanations: bool = False,
+    student_id: str | None = None,
+) -> dict[str, Any] | None:
+    """The columns a round view needs; ``explanations`` adds all of them, ``student_id``
+    one student's (as ``{student_id: ...}``)."""
+    extra = ", explanations" if explanations else ""
+    if student_id is not None:
+        extra = ", jsonb_build_object($2::text, explanations -> $2::text) AS explanations"
+    args: tuple[Any, ...] = (round_id,) if student_id is None else (round_id, student_id)
+    row = await conn.fetchrow(f"SELECT {_VIEW}{extra} FROM round WHERE round_id = $1", *args)
+    return dict(row) if row else None
+
+
 async def running_round_ids(conn: asyncpg.Connection) -> list[str]:
     rows = await conn.fetch(
         "SELECT round_id FROM round WHERE status = 'running' ORDER BY created_at, round_id"

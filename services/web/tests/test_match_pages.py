@@ -158,8 +158,15 @@ def settings(service_settings: SettingsFactory) -> WebSettings:
     return service_settings(WebSettings, placement_url=nowhere, matching_url=nowhere)
 
 
-async def signed_in(app: FastAPI, client: httpx.AsyncClient, matching: Matching) -> None:
-    """A coordinator's session in the web's database; the services are the stand-ins."""
+async def signed_in(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    matching: Matching,
+    role: str = "coordinator",
+    county: str | None = None,
+) -> None:
+    """A session in the web's database (the coordinator's by default); the services are the
+    stand-ins."""
     runtime = app.state.runtime
     services = runtime.services
     services._clients["placement"] = httpx.AsyncClient(
@@ -171,9 +178,9 @@ async def signed_in(app: FastAPI, client: httpx.AsyncClient, matching: Matching)
     session = sessions.Session(
         token="t",
         subject="A-boss",
-        role="coordinator",
+        role=role,
         unit_id=None,
-        county=None,
+        county=county,
         city=None,
         phone="138****0000",
         expires_at=NOW + timedelta(hours=1),
@@ -257,3 +264,23 @@ async def test_refusals_are_shown_next_to_their_fields(settings: WebSettings) ->
         )
         assert matching.bodies[-1] == ("publish", {"accept_by": "2026-12-01T10:00:00+00:00"})
         assert r.status_code == 422 and "请重新运行" in r.text
+
+
+async def test_a_county_committee_follows_a_running_round_read_only(
+    settings: WebSettings,
+) -> None:
+    app = create_app(settings)
+    matching = Matching(polls=1)
+    async with serve_in_process(app) as client:
+        await signed_in(app, client, matching, role="county", county="140302")
+        running = await client.get("/c/match/rounds/R-1")
+        assert 'hx-get="/c/match/rounds/R-1/progress"' in running.text
+        done = await client.get("/c/match/rounds/R-1/progress", headers={"HX-Request": "true"})
+        assert done.headers["HX-Redirect"] == "/c/match/rounds/R-1"
+        review = await client.get("/c/match/rounds/R-1")
+        assert "只读" in review.text and "赵一" in review.text
+        assert "发布匹配结果" not in review.text and "保存调整" not in review.text
+        # The coordinator's pages stay the coordinator's.
+        assert (await client.get("/city/match/rounds/R-1")).status_code == 403
+        refused = await client.post("/city/match/rounds/R-1/publish", data={"confirm": "on"})
+        assert refused.status_code == 403 and all(k != "publish" for k, _ in matching.bodies)

@@ -226,6 +226,7 @@ async def round_page(ctx: ui.Coordinator, round_id: str) -> Response:
 
 
 @router.get("/city/match/rounds/{round_id}/progress")
+@router.get("/c/match/rounds/{round_id}/progress")
 async def round_progress(ctx: ui.Committee, round_id: str) -> Response:
     """The progress bar, polled by htmx each second while the round runs; once it has
     finished (or failed) the whole page is loaded again to show the result."""

@@ -29,7 +29,6 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from fanxiang_common.auth import Role
-from fanxiang_common.db.pool import drop_database
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_common.settings import ServiceSettings
 from fanxiang_local.testing import LiveServer, SettingsFactory, bearer
@@ -88,13 +87,7 @@ def _served(name: str, server_url: str, bootstrap: str) -> Iterator[LiveServer]:
         with LiveServer(target.create_app(settings)) as server:
             yield server
     finally:
-
-        async def drop() -> None:
-            for url in factory.databases:
-                with contextlib.suppress(Exception):
-                    await drop_database(url)
-
-        asyncio.run(drop())
+        asyncio.run(factory.clean_up())
 
 
 @pytest.fixture(scope="module", params=sorted(_targets()))

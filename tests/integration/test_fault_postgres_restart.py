@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_local.postgres import PostgresCluster
@@ -45,11 +47,19 @@ async def _submit_until_created(
     raise AssertionError(f"post {key} was never accepted: {statuses}")
 
 
-async def test_posts_submitted_across_a_database_restart_are_created_and_delivered_once(
+@pytest_asyncio.fixture
+async def factory(
     own_postgres: PostgresCluster, kafka_bootstrap: str
+) -> AsyncIterator[SettingsFactory]:
+    made = SettingsFactory(own_postgres.url, kafka_bootstrap)
+    await ensure_topics(kafka_bootstrap, namespace=made.namespace)
+    yield made
+    await made.clean_up()
+
+
+async def test_posts_submitted_across_a_database_restart_are_created_and_delivered_once(
+    own_postgres: PostgresCluster, factory: SettingsFactory
 ) -> None:
-    factory = SettingsFactory(own_postgres.url, kafka_bootstrap)
-    await ensure_topics(kafka_bootstrap, namespace=factory.namespace)
     placement = factory(PlacementSettings)
     matching = factory(MatchingSettings)
     async with (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import httpx
 from fastapi import APIRouter
@@ -72,3 +74,25 @@ async def test_values_the_database_refuses_are_the_callers_mistake() -> None:
     assert "out of int64 range" in refused.json()["detail"][0]["msg"]
     assert duplicate.status_code == 409
     assert duplicate.json()["detail"][0]["type"] == "conflict"
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read_whole() -> None:
+    big = b'{"name": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+
+    async def chunks() -> Any:
+        for i in range(0, len(big), 64 * 1024):
+            yield big[i : i + 64 * 1024]
+
+    async with _client() as client:
+        announced = await client.post(
+            "/things", content=big, headers={"content-type": "application/json"}
+        )
+        streamed = await client.post(
+            "/things", content=chunks(), headers={"content-type": "application/json"}
+        )
+        fine = await client.post("/things", json={"name": "x" * 1000})
+    for r in (announced, streamed):
+        assert r.status_code == 413
+        assert r.json()["detail"][0]["type"] == "too_large"
+        assert "1024 KiB" in r.json()["detail"][0]["msg"]
+    assert fine.status_code == 200

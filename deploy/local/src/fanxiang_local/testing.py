@@ -86,7 +86,8 @@ def kafka_bootstrap() -> Iterator[str]:
         with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka:
             yield kafka.get_bootstrap_server()
         return
-    node = KafkaNode(Path(tempfile.mkdtemp(prefix="fanxiang-kafka-"))).start()
+    # 1 GiB: the whole suite's topics pass through this one broker (each test deletes its own).
+    node = KafkaNode(Path(tempfile.mkdtemp(prefix="fanxiang-kafka-")), heap="1g").start()
     try:
         yield node.bootstrap
     finally:
@@ -142,6 +143,29 @@ class SettingsFactory:
         }
         return cls(**values)
 
+    async def clean_up(self) -> None:
+        """Drop this factory's databases and delete its topics. The topics matter: a suite
+        creates some 18 topics × 6 partitions per test, and one broker's heap does not hold
+        tens of thousands of partitions."""
+        for url in self.databases:
+            with contextlib.suppress(Exception):
+                await drop_database(url)
+        with contextlib.suppress(Exception):
+            await delete_namespace_topics(self.bootstrap, self.namespace)
+
+
+async def delete_namespace_topics(bootstrap: str, namespace: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="fanxiang-tests")
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
 
 @pytest_asyncio.fixture
 async def service_settings(
@@ -151,9 +175,7 @@ async def service_settings(
     factory = SettingsFactory(postgres_server_url, kafka_bootstrap)
     await ensure_topics(kafka_bootstrap, namespace=factory.namespace)
     yield factory
-    for url in factory.databases:
-        with contextlib.suppress(Exception):
-            await drop_database(url)
+    await factory.clean_up()
 
 
 T = TypeVar("T")

@@ -98,6 +98,7 @@ def create_service_app(
 
     for exc_type in (asyncpg.PostgresConnectionError, *_DATABASE_DOWN):
         app.add_exception_handler(exc_type, database_down)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_body_bytes)
     app.add_middleware(RequestIdMiddleware)
 
     log.debug("app created", extra={"service": settings.service})
@@ -149,6 +150,76 @@ def http_error_detail(exc: StarletteHTTPException, request: Request) -> list[dic
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
     return [{"loc": [], "msg": message, "type": f"http_{exc.status_code}"}]
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over ``limit`` bytes with 413: at once when Content-Length says
+    so, else as soon as the streamed body passes it. The body (at most ``limit``) is read
+    here and handed on, so the refusal never reaches the framework's body parser, which would
+    turn it into a vague 400. Multipart bodies (file uploads) pass through untouched: the
+    routes that take files stream them and set their own, larger bound."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if headers.get(b"content-type", b"").startswith(b"multipart/"):
+            await self.app(scope, receive, send)
+            return
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            await self._refuse(send)
+            return
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        kib = self.limit // 1024
+        response = JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": f"the body is larger than the {kib} KiB limit "
+                        "(MAX_REQUEST_BODY_BYTES)",
+                        "type": "too_large",
+                    }
+                ]
+            },
+            status_code=413,
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:  # a response never reads the request
+    return {"type": "http.disconnect"}
 
 
 def _unavailable(exc: BaseException) -> JSONResponse:

@@ -105,6 +105,11 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = Field(
         default=0.5, gt=0, le=60, validation_alias="OUTBOX_POLL_INTERVAL_S"
     )
+    # A JSON (or form) body larger than this is refused with 413 before it is read whole; file
+    # uploads (multipart) are bounded by the routes that take them.
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, validation_alias="MAX_REQUEST_BODY_BYTES"
+    )
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="LOG_FORMAT")
 

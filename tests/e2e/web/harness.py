@@ -1,4 +1,4 @@
-"""The web front end, placement, matching and notify as real HTTP servers on 127.0.0.1, for a
+"""The web front end, placement, matching, survey and notify as real HTTP servers on 127.0.0.1, for a
 browser to use. Matching builds its read model from placement's events on Kafka and publishes
 its offers there, which placement turns into placements, as in production.
 
@@ -34,6 +34,8 @@ from notify_service.app import create_app as create_notify
 from notify_service.settings import NotifySettings
 from placement_service.app import create_app as create_placement
 from placement_service.settings import PlacementSettings
+from survey_service.app import create_app as create_survey
+from survey_service.settings import SurveySettings
 
 T = TypeVar("T")
 
@@ -88,6 +90,7 @@ class Stack:
     web: str
     placement: str
     matching: str
+    survey: str
     kafka: str
     namespace: str
     """Prefix of this stack's topics."""
@@ -95,17 +98,20 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
-    """Placement, matching, notify and web on fresh databases and a fresh topic namespace;
+    """Placement, matching, survey, notify and web on fresh databases and a fresh topic namespace;
     dropped afterwards."""
     factory = SettingsFactory(server_url, bootstrap)
     run_async(ensure_topics(bootstrap, namespace=factory.namespace))
-    placement_port, matching_port = free_port(), free_port()
+    placement_port, matching_port, survey_port = free_port(), free_port(), free_port()
     notify_port, web_port = free_port(), free_port()
     placement = LiveServer(
         create_placement(factory(PlacementSettings, port=placement_port)), placement_port
     ).start()
     matching = LiveServer(
         create_matching(factory(MatchingSettings, port=matching_port)), matching_port
+    ).start()
+    survey = LiveServer(
+        create_survey(factory(SurveySettings, port=survey_port)), survey_port
     ).start()
     # Notify keeps the inbox; no channel has a provider here, and no local mail sink.
     notify = LiveServer(
@@ -118,6 +124,7 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
                 port=web_port,
                 placement_url=placement.url,
                 matching_url=matching.url,
+                survey_url=survey.url,
                 notify_url=notify.url,
                 log_level="WARNING",
             )
@@ -129,12 +136,14 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
             web=web.url,
             placement=placement.url,
             matching=matching.url,
+            survey=survey.url,
             kafka=bootstrap,
             namespace=factory.namespace,
         )
     finally:
         web.stop()
         notify.stop()
+        survey.stop()
         matching.stop()
         placement.stop()
 

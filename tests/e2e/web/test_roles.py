@@ -16,6 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from placement_service.domain.id_numbers import check_digit
 from tests.e2e.web.conftest import Pages, Watch, shot
 from tests.e2e.web.harness import Stack
 from tests.e2e.web.seed import COORDINATOR, Seeded, login
@@ -24,6 +25,7 @@ from tests.e2e.web.test_student import sign_in
 pytestmark = pytest.mark.e2e
 
 STUDENT = "13500000000"  # 赵一 of 城区: choices 新闻采编实习, 政务服务窗口助理, 社区青年服务岗
+ID_NUMBER = "14030220050101123" + check_digit("14030220050101123")
 
 
 def flash(page: Page, text: str) -> None:
@@ -175,6 +177,7 @@ def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seede
     small = pages.phone()
     sign_in(small, stack.web, COORDINATOR, start=round_url.removeprefix(stack.web))
     expect(small.get_by_test_id("round-status")).to_have_text("已发布")
+    expect(small.locator(".chart canvas")).to_have_count(4)
     shot(small, "city-match-round-375")
 
     # The student, on the phone: the offer shows on the home page once placement has it.
@@ -228,6 +231,46 @@ def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seede
     if unread.count():
         phone.get_by_role("button", name="全部标为已读").click()
         expect(phone.locator(".message.unread")).to_have_count(0)
+
+    # 定岗 needs the ID number (insurance): a wrong one is refused inline, then the right one.
+    phone.goto(stack.web + "/s/offers")
+    phone.get_by_label("身份证号（定岗办理保险用）").fill("140302200501011234")
+    phone.get_by_role("button", name="保存身份证号").click()
+    expect(phone.locator(".offer p.error")).to_contain_text("身份证号不正确")
+    phone.get_by_label("身份证号（定岗办理保险用）").fill(ID_NUMBER)
+    phone.get_by_role("button", name="保存身份证号").click()
+    flash(phone, "身份证号已保存")
+    expect(phone.locator(".offer")).to_contain_text("140302")
+    expect(phone.locator(".offer")).not_to_contain_text(ID_NUMBER)  # masked from now on
+
+    # The committee fixes the post; the unit confirms arrival, then the end with a rating.
+    county.get_by_role("link", name="录用与培训").click()
+    county.get_by_role("button", name="定岗：赵一").click()
+    flash(county, "已定岗")
+    unit.goto(stack.web + "/u/placements")
+    unit.get_by_role("button", name="确认到岗：赵一").click()
+    flash(unit, "已确认到岗")
+    unit.get_by_text("确认结束并评价", exact=True).click()
+    unit.get_by_label("评价").select_option("5")
+    unit.get_by_label("评语（选填）").fill("认真负责，按时完成任务")
+    unit.get_by_role("button", name="确认结束").click()
+    flash(unit, "实践已结束，评价已保存")
+
+    # The student prints the certificate (实践证明).
+    phone.goto(stack.web + "/s")
+    phone.get_by_role("link", name=re.compile("实践证明")).click()
+    phone.get_by_role("link", name="查看并打印实践证明").click()
+    certificate = phone.locator(".certificate")
+    expect(certificate).to_contain_text("兹证明 赵一 同学（山西大学）")
+    expect(certificate).to_contain_text("政务服务窗口助理")
+    expect(certificate).to_contain_text("城区人民政府办公室")
+    expect(certificate).to_contain_text("共青团阳泉市委员会")
+    shot(phone, "student-certificate-375")
+    print_page = pages.desktop()
+    sign_in(print_page, stack.web, STUDENT, start=phone.url.removeprefix(stack.web))
+    print_page.emulate_media(media="print")
+    expect(print_page.locator(".screen-only")).to_be_hidden()
+    shot(print_page, "student-certificate-print-1280")
 
 
 def test_the_coordinator_sees_the_season_in_charts(

@@ -3,9 +3,11 @@ the parsed instance as from its stored dict read back with its keys in another o
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from hypothesis import given
+from hypothesis import strategies as st
 from matching_cases import QUICK, instances
 
 from matching_service.api import computation
@@ -57,3 +59,44 @@ def test_phases_in_order_and_stored_input_gives_the_same_round(doc: dict[str, An
     assert resumed.result == fresh.result
     assert resumed.explanations == fresh.explanations
     assert fresh.clean
+
+
+@QUICK
+@given(instances(), st.randoms(use_true_random=False))
+def test_the_instance_does_not_depend_on_the_order_of_verdicts(
+    doc: dict[str, Any], rnd: random.Random
+) -> None:
+    """The read model's verdicts come back in no particular order (no ORDER BY)."""
+    posts = [
+        {
+            "post_id": p["id"],
+            "county": p["county"],
+            "unit_id": "U",
+            "category": "c",
+            "title": "t",
+            "capacity": p["capacity"],
+        }
+        for p in doc["posts"]
+    ]
+    apps = [
+        {
+            "application_id": f"A-{s['id']}",
+            "student_id": s["id"],
+            "home_county": s["home_county"],
+            "choices": s["choices"],
+        }
+        for s in doc["students"]
+    ]
+    verdicts = [
+        {"application_id": f"A-{sid}", "post_id": p["id"], "score": float(score), "refused": False}
+        for p in doc["posts"]
+        for sid, score in (p.get("scores") or {}).items()
+    ] + [
+        {"application_id": f"A-{sid}", "post_id": p["id"], "score": None, "refused": True}
+        for p in doc["posts"]
+        for sid in set(p.get("refused", []))
+    ]
+    args = {"locality": "any", "seed": 1, "locality_exceptions": set()}
+    first = computation.build_instance(posts, apps, verdicts, **args)
+    rnd.shuffle(verdicts)
+    assert computation.build_instance(posts, apps, verdicts, **args) == first

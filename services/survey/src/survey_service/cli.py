@@ -28,7 +28,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _questionnaire(spec: str | None) -> Any:
-    from survey_service.domain import load_questionnaire, season_questionnaire
+    from survey_service.domain import season_questionnaire
+    from survey_service.files import load_questionnaire
 
     if spec is None:
         return None

@@ -10,10 +10,10 @@ import pytest
 from survey_service.domain import (
     QuestionKind,
     ShowIf,
-    load_questionnaire,
     parse_questionnaire,
     season_questionnaire,
 )
+from survey_service.files import load_questionnaire
 
 
 def test_season_questionnaire_has_the_seventeen_questions() -> None:

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 from survey_service.domain.analysis import Analyzer, build_result, compare_results
 from survey_service.domain.catalog import (
-    load_questionnaire,
     parse_questionnaire,
+    questionnaire_from_text,
     season_questionnaire,
 )
 from survey_service.domain.importer import ExportImport, Progress, read_export
@@ -79,8 +79,8 @@ __all__ = [
     "analyze_responses",
     "build_result",
     "compare_results",
-    "load_questionnaire",
     "parse_questionnaire",
+    "questionnaire_from_text",
     "read_export",
     "season_questionnaire",
 ]

@@ -1,11 +1,11 @@
 """Questionnaires stored as data: the season's instrument shipped in `survey_service/data/`,
-or any JSON/YAML file in the same shape (see docs/survey.md)."""
+or any JSON/YAML text in the same shape (see docs/survey.md). The domain reads only its own
+package data; user files are read at the edge (`survey_service.files`)."""
 
 from __future__ import annotations
 
 import json
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from survey_service.domain.model import Questionnaire
@@ -17,30 +17,26 @@ def parse_questionnaire(data: dict[str, Any]) -> Questionnaire:
     return Questionnaire.model_validate(data)
 
 
-def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Load a questionnaire file (.json, or .yaml/.yml when PyYAML is installed).
+def questionnaire_from_text(text: str, name: str = "questionnaire.json") -> Questionnaire:
+    """Parse a questionnaire file's text: YAML when ``name`` ends in .yaml/.yml (PyYAML must be
+    installed), else JSON. Reading the file is the caller's (``survey_service.files``).
 
-    Raises ValueError naming the problem for unreadable or invalid files."""
-    p = Path(path)
+    Raises ValueError naming ``name`` and the problem."""
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValueError(f"cannot read questionnaire {p}: {exc.strerror}") from exc
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
+        if name.lower().endswith((".yaml", ".yml")):
             import yaml
 
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
     except Exception as exc:
-        raise ValueError(f"questionnaire {p} is not valid JSON/YAML: {exc}") from exc
+        raise ValueError(f"questionnaire {name} is not valid JSON/YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"questionnaire {p} must hold an object with 'questions'")
+        raise ValueError(f"questionnaire {name} must hold an object with 'questions'")
     try:
         return parse_questionnaire(data)
     except Exception as exc:
-        raise ValueError(f"questionnaire {p} is invalid: {exc}") from exc
+        raise ValueError(f"questionnaire {name} is invalid: {exc}") from exc
 
 
 def season_questionnaire() -> Questionnaire:

@@ -113,7 +113,7 @@ class Matching:
             "created_at": NOW.isoformat(),
             "published_at": None,
             "accept_by": None,
-            "progress": {"phase": "solving", "done": 2, "total": 5},
+            "progress": {"phase": "solve", "done": 2, "total": 5},
             "figures": {
                 "students": 1,
                 "posts": 2,

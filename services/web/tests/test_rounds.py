@@ -38,8 +38,8 @@ def test_progress_of_a_running_round() -> None:
     # Whatever matching sends, the bar is drawn (no total, junk, over 100 %).
     assert rounds.progress({}).phase == "queued"
     assert rounds.progress({"progress": "junk"}).percent is None
-    assert rounds.progress({"progress": {"done": "x", "total": 4}}).percent == 0
-    assert rounds.progress({"progress": {"done": 9, "total": 4}}).percent == 100
+    assert rounds.progress({"progress": {"phase": "solve", "done": "x", "total": 4}}).percent == 0
+    assert rounds.progress({"progress": {"phase": "solve", "done": 9, "total": 4}}).percent == 100
 
 
 def test_names_keep_live_applications_with_choices_in_rank_order() -> None:

@@ -801,4 +801,7 @@ EN: dict[str, str] = {
     "只用于定岗时办理保险，加密保存，之后只显示部分号码。": "Only for the insurance when your post is fixed; stored encrypted and shown in part from then on.",
     "保存身份证号": "Save the ID number",
     "学生还没有填写身份证号（定岗办理保险用），请提醒学生在“录用与承诺书”中填写": "The student has not given their ID number (for the insurance at 定岗) yet: remind them to add it under Offers and commitment",
+    "第 {k} / {n} 步": "step {k} of {n}",
+    "已确定 {done} / {total} 名学生": "{done} of {total} students settled",
+    "这一轮还在运行，请等它完成": "This round is still running: wait for it to finish",
 }

@@ -106,6 +106,7 @@ _BY_TYPE = {
     "stale": "这一轮计算之后又发布了其他轮次，请重新运行",
     "already_published": "这一轮已经发布，不能再修改",
     "season_already_published": "本实践季已经发布了主轮匹配，请运行补录",
+    "round_not_ready": "这一轮还在运行，请等它完成",
     # The web's own checks.
     "confirm_publish": "请勾选确认后再发布",
     "too_large": "文件太大",

@@ -18,16 +18,18 @@ RUNNING = "running"
 REVIEWABLE = "run"
 PUBLISHED = "published"
 FAILED = "failed"
-# Matching's phases of a background run, as people read them.
+# Matching's phases of a background run, in order, as people read them
+# (matching_service.jobs and api.computation).
 PHASES = {
     "queued": "排队中",
-    "loading": "读取报名和岗位",
-    "building": "整理志愿和评分",
-    "solving": "计算匹配",
-    "checking": "稳定性检查",
-    "explaining": "生成说明",
-    "storing": "保存结果",
+    "parse": "读取报名和岗位",
+    "build": "整理志愿和评分",
+    "solve": "计算匹配",
+    "check": "稳定性检查",
+    "explain": "生成说明",
+    "store": "保存结果",
 }
+PHASE_ORDER = list(PHASES)
 ROUND_STATUS = {
     RUNNING: "运行中",
     REVIEWABLE: "待发布",
@@ -53,10 +55,21 @@ class Progress:
 
     @property
     def percent(self) -> int | None:
-        """0–100, or None when matching gave no total yet (an indeterminate bar)."""
-        if self.total <= 0:
+        """0–100 of the phase, or None for a moving bar: matching counts only the solve
+        (students settled); the other phases start at 0 and end at once, and a bar that
+        went back to 0 after the solve would mislead."""
+        if self.total <= 0 or (self.phase != "solve" and self.done <= 0):
             return None
         return max(0, min(100, round(100 * self.done / self.total)))
+
+    @property
+    def step(self) -> int | None:
+        """1-based position of the phase among matching's phases (None: a phase unknown here)."""
+        return PHASE_ORDER.index(self.phase) + 1 if self.phase in PHASE_ORDER else None
+
+    @property
+    def steps(self) -> int:
+        return len(PHASE_ORDER)
 
 
 def progress(round_: Mapping[str, Any]) -> Progress:

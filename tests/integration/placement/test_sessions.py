@@ -154,3 +154,34 @@ async def test_tokens_placement_did_not_record_follow_sign_out_everywhere(world:
     system = await c.post("/v1/auth/unit-tokens", json={"api_token": api.json()["api_token"]})
     system_h = {"Authorization": f"Bearer {system.json()['access_token']}"}
     assert (await c.post("/v1/auth/sign-out", headers=system_h)).status_code == 403
+
+
+async def test_the_busiest_endpoint_checks_the_token_in_its_own_query(world: World) -> None:
+    """POST /v1/applications checks revocation inside its transaction (no separate query):
+    a disabled student's token is refused there too, even for a retry of a stored response."""
+    c = world.client
+    coordinator = await world.coordinator()
+    await world.season()
+    unit_id, _ = await world.unit()
+    post = await world.published_post(unit_id)
+    student_id, headers = await world.student()
+    body = {"season_id": "2026-summer", "choices": [post]}
+    first = await c.post("/v1/applications", json=body, headers={**headers, "Idempotency-Key": "k"})
+    assert first.status_code == 201, first.text
+    r = await c.post(f"/v1/accounts/{student_id}/disable", json={}, headers=coordinator)
+    assert r.status_code == 200
+    retry = await c.post("/v1/applications", json=body, headers={**headers, "Idempotency-Key": "k"})
+    assert _refusal(retry) == (401, "token_account_disabled")
+    assert _refusal(await c.post("/v1/applications", json=body, headers=headers)) == (
+        401,
+        "token_account_disabled",
+    )
+    await c.post(f"/v1/accounts/{student_id}/enable", json={}, headers=coordinator)
+    assert (await c.post("/v1/auth/sign-out", headers=headers)).status_code == 200
+    assert _refusal(await c.post("/v1/applications", json=body, headers=headers)) == (
+        401,
+        "token_revoked",
+    )
+    unit_h = await world.county()
+    wrong_role = await c.post("/v1/applications", json=body, headers=unit_h)
+    assert wrong_role.status_code == 403

@@ -29,6 +29,7 @@ from placement_service.api.common import (
     Page,
     PagingQ,
     Reason,
+    SignedStudent,
     emit,
     geo,
     now,
@@ -42,6 +43,7 @@ from placement_service.domain import applications as rules
 from placement_service.domain.applications import ApplicationStatus, ChoicePost
 from placement_service.domain.posts import PostStatus
 from placement_service.domain.seasons import Phase, Season
+from placement_service.domain.sessions import refuse_if_dead
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 Student = Annotated[Principal, Depends(roles(Role.STUDENT))]
@@ -126,15 +128,21 @@ def _validated(
 async def apply(
     body: ApplicationIn,
     request: Request,
-    principal: Student,
+    signed: SignedStudent,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Submit ranked choices for a season: one live application per student and season."""
+    principal = signed.principal
 
     async def action(conn: Conn) -> ApplicationOut:
         found = await db.submission_context(
-            conn, principal.subject, body.season_id, list(dict.fromkeys(body.choices))
+            conn,
+            principal.subject,
+            body.season_id,
+            list(dict.fromkeys(body.choices)),
+            principal.token_id,
         )
+        refuse_if_dead(found["token"], signed.issued_at)  # first: a dead token learns nothing
         student, season = found["student"], found["season"]
         if student is None:
             raise Unprocessable("complete your profile before applying", loc=("body",))

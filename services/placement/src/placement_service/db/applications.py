@@ -10,6 +10,7 @@ from placement_service.db.scope import managed_by
 from placement_service.db.seasons import FIELDS as SEASON_FIELDS
 from placement_service.domain.geography import default_geography
 from placement_service.domain.seasons import Season
+from placement_service.domain.sessions import TokenState
 
 _COLUMNS = (
     "a.application_id, a.student_id, a.season_id, a.status, a.home_county, a.home_township,"
@@ -18,12 +19,19 @@ _COLUMNS = (
 
 
 async def submission_context(
-    conn: asyncpg.Connection, student_id: str, season_id: str, post_ids: list[str]
+    conn: asyncpg.Connection,
+    student_id: str,
+    season_id: str,
+    post_ids: list[str],
+    token_id: str | None,
 ) -> dict[str, Any]:
-    """Everything applying checks, in one round trip: the student (home, consent), the
-    season's windows and the chosen posts. ``student`` / ``season`` are None if absent."""
+    """Everything applying checks, in one round trip: whether the caller's token still works
+    (``token``), the student (home, consent), the season's windows and the chosen posts.
+    ``student`` / ``season`` are None if absent."""
     row = await conn.fetchrow(
-        f"""SELECT st.home_county, st.home_township, st.shares, st.found,
+        f"""SELECT acc.active, acc.tokens_valid_after, tok.jti IS NOT NULL AS recorded,
+                   tok.revoked_at,
+                   st.home_county, st.home_township, st.shares, st.found,
                    {", ".join(f"se.{c}" for c in SEASON_FIELDS)},
                    coalesce((SELECT jsonb_agg(jsonb_build_object(
                                 'post_id', p.post_id, 'season_id', p.season_id,
@@ -36,10 +44,13 @@ async def submission_context(
                                           AND c.purpose = 'share_with_units'
                                         ORDER BY c.consent_id DESC LIMIT 1), false) AS shares
                        FROM student s WHERE s.student_id = $1) st ON true
-            LEFT JOIN season se ON se.season_id = $2""",
+            LEFT JOIN season se ON se.season_id = $2
+            LEFT JOIN account acc ON acc.account_id = $1
+            LEFT JOIN person_token tok ON tok.jti = $4""",
         student_id,
         season_id,
         post_ids,
+        token_id,
     )
     student = (
         {
@@ -51,7 +62,8 @@ async def submission_context(
         else None
     )
     season = Season(**{c: row[c] for c in SEASON_FIELDS}) if row["season_id"] is not None else None
-    return {"student": student, "season": season, "posts": row["posts"]}
+    token = TokenState(row["active"], row["tokens_valid_after"], row["recorded"], row["revoked_at"])
+    return {"student": student, "season": season, "posts": row["posts"], "token": token}
 
 
 async def insert(

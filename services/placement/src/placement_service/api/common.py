@@ -62,8 +62,13 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None
         raise Unauthorized(
             "sign in first: send 'Authorization: Bearer <token>'", code="token_missing"
         )
-    key = _public_key(runtime(request).settings.jwt_public_key)
-    return verify_token(credentials.credentials, cast(str, key))
+    rt = runtime(request)
+    token, moment = credentials.credentials, now()
+    if (known := rt.verified_tokens.get(token, moment)) is not None:
+        return known
+    principal = verify_token(token, cast(str, _public_key(rt.settings.jwt_public_key)))
+    rt.verified_tokens.put(token, principal, unverified_claims(token).expires_at)
+    return principal
 
 
 async def caller(

@@ -98,6 +98,7 @@ class Matching:
         self.app.post("/v1/rounds", status_code=202)(self.start)
         self.app.get("/v1/rounds")(self.list)
         self.app.get("/v1/rounds/{round_id}")(self.get)
+        self.app.get("/v1/rounds/{round_id}/students/{student_id}")(self.explain)
         self.app.post("/v1/rounds/{round_id}/overrides")(self.override)
         self.app.post("/v1/rounds/{round_id}/publish")(self.publish)
 
@@ -140,6 +141,15 @@ class Matching:
     async def get(self, round_id: str) -> dict[str, Any]:
         self.reads += 1
         return self.round("running" if self.reads <= self.polls else "run")
+
+    async def explain(self, round_id: str, student_id: str) -> dict[str, Any]:
+        return {
+            "round_id": round_id,
+            "student_id": student_id,
+            "post": "P1",
+            "choice": 1,
+            "not_placed_higher": [],
+        }
 
     async def override(self, round_id: str, request: Request) -> JSONResponse:
         self.bodies.append(("override", await request.json()))
@@ -226,6 +236,8 @@ async def test_a_background_run_shows_a_polled_progress_bar_then_the_round(
         review = await client.get("/city/match/rounds/R-1")
         assert "待发布" in review.text and "赵一" in review.text and "新闻采编实习" in review.text
         assert "发布匹配结果" in review.text
+        why = await client.get("/city/match/rounds/R-1/students/S1")
+        assert why.status_code == 200 and "录用的就是这名学生的第一志愿" in why.text
 
 
 async def test_refusals_are_shown_next_to_their_fields(settings: WebSettings) -> None:

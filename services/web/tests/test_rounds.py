@@ -111,3 +111,39 @@ def test_blocking_pairs_by_name() -> None:
 def test_default_answer_deadline_is_a_week_on_at_six_in_the_evening() -> None:
     at = rounds.default_accept_by(datetime(2026, 7, 1, 9, 30, tzinfo=UTC))
     assert at == datetime(2026, 7, 8, 18, 0, tzinfo=UTC)
+
+
+def test_why_not_each_higher_choice_in_words() -> None:
+    explanation = {
+        "post": "P2",
+        "choice": 2,
+        "not_placed_higher": [
+            {
+                "post": "P1",
+                "reason": "full",
+                "capacity": 3,
+                "cutoff_rank": 3,
+                "your_rank": 5,
+                "cutoff_score": 88.5,
+                "your_score": 80.0,
+            }
+        ],
+    }
+    [why] = rounds.why_not(explanation, names(), "S1")
+    assert (why.rank, why.post, why.text) == (1, "新闻采编实习", rounds.WHY_NOT["full_scored"])
+    assert why.values == {
+        "capacity": 3,
+        "cutoff": 3,
+        "mine": 5,
+        "cutoff_score": "88.5",
+        "your_score": "80",
+    }
+    for item, key in (
+        ({"post": "P1", "reason": "outside_home_county"}, "outside_home_county"),
+        ({"post": "P1", "reason": "not_acceptable", "detail": "refused"}, "refused"),
+        ({"post": "P1", "reason": "not_acceptable", "detail": "not_ranked"}, "not_ranked"),
+        ({"post": "P1", "reason": "full", "capacity": 1, "cutoff_rank": 1, "your_rank": 2}, "full"),
+    ):
+        [why] = rounds.why_not({"not_placed_higher": [item]}, names(), "S1")
+        assert why.text == rounds.WHY_NOT[key]
+    assert rounds.why_not({}, names(), "S1") == []

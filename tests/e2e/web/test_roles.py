@@ -146,6 +146,10 @@ def test_from_interview_to_a_signed_commitment(pages: Pages, stack: Stack, seede
     row = boss.locator("table.placements").get_by_role("row", name=re.compile("赵一"))
     expect(row).to_contain_text("新闻采编实习")  # 志愿 1: that unit scored nobody
     shot(boss, "city-match-round-1280")
+    boss.get_by_role("link", name="匹配说明：赵一").click()
+    expect(boss.locator(".empty")).to_have_text("录用的就是这名学生的第一志愿。")
+    boss.go_back()
+    row = boss.locator("table.placements").get_by_role("row", name=re.compile("赵一"))
     # Move 赵一 to 志愿 2 (the post that interviewed them): matching accepts it and reports
     # the blocking pair it leaves (赵一 and 新闻采编实习, which has places left).
     row.locator("summary", has_text="调整").click()

@@ -296,6 +296,29 @@ async def publish(ctx: ui.Coordinator, round_id: str) -> Response:
     return ui.redirect(f"/city/match/rounds/{round_id}", flash="round_published")
 
 
+@router.get("/city/match/rounds/{round_id}/students/{student_id}")
+@router.get("/c/match/rounds/{round_id}/students/{student_id}")
+async def explanation(ctx: ui.Committee, round_id: str, student_id: str) -> Response:
+    """Why a student got this post and not a choice above it (matching's explanation)."""
+    found = await ctx.api.get("matching", f"/v1/rounds/{round_id}/students/{student_id}")
+    round_ = await ctx.api.get("matching", f"/v1/rounds/{round_id}")
+    names = await _names(ctx, round_["season_id"])
+    current = (round_.get("assignments") or {}).get(student_id)
+    # After an override matching keeps the last stable round's explanations: they explain
+    # another placement, so they are not shown as this one's.
+    explained = "not_placed_higher" in found and found.get("post") == current
+    ranked = names.choices.get(student_id, [])
+    return ctx.render(
+        "city/explanation.html",
+        round=round_,
+        student=names.student(student_id),
+        post=names.post(current) if current else None,
+        choice=ranked.index(current) + 1 if current in ranked else None,
+        reasons=rounds.why_not(found, names, student_id) if explained else [],
+        explained=explained,
+    )
+
+
 # --- county committees: read only ------------------------------------------------------------
 
 

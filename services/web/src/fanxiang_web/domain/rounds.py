@@ -315,3 +315,64 @@ def blocking_pairs(pairs: Sequence[Mapping[str, Any]], names: Names) -> list[Blo
 def default_accept_by(now: datetime, days: int = 7) -> datetime:
     """The answer deadline offered by default: ``days`` on, at 18:00 of that day (local)."""
     return (now + timedelta(days=days)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+
+# Why a student did not get a choice above their placement (matching_service.domain.explain).
+WHY_NOT = {
+    "outside_home_county": "属地管理：不在家乡县区，也不是市直岗位",
+    "refused": "单位标记为不录用",
+    "not_ranked": "单位没有给这名学生评分（单位评过分时，只录用评过分的学生）",
+    "full": "名额已满：{capacity} 个名额都给了单位排在前面的学生（最后录用的排第 {cutoff} 位，这名学生排第 {mine} 位）",
+    "full_scored": "名额已满：最后录用的学生 {cutoff_score} 分，这名学生 {your_score} 分（排第 {mine} 位，最后录用的排第 {cutoff} 位）",
+}
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    rank: int | None  # the post's place among the student's choices
+    post: str
+    text: str  # a WHY_NOT text, translated and filled in on the page
+    values: dict[str, Any]
+
+
+def why_not(explanation: Mapping[str, Any], names: Names, student_id: str) -> list[WhyNot]:
+    """Each choice above the placement, best first, with the reason matching gives."""
+    ranked = names.choices.get(student_id, [])
+    out = []
+    for item in explanation.get("not_placed_higher") or []:
+        pid = str(item.get("post", ""))
+        reason = str(item.get("reason", ""))
+        values: dict[str, Any] = {}
+        if reason == "not_acceptable":
+            key = "refused" if item.get("detail") == "refused" else "not_ranked"
+        elif reason == "full":
+            values = {
+                "capacity": item.get("capacity"),
+                "cutoff": item.get("cutoff_rank") or "—",
+                "mine": item.get("your_rank") or "—",
+            }
+            key = "full"
+            if item.get("cutoff_score") is not None and item.get("your_score") is not None:
+                key = "full_scored"
+                values |= {
+                    "cutoff_score": _score(item["cutoff_score"]),
+                    "your_score": _score(item["your_score"]),
+                }
+        else:
+            key = reason
+        out.append(
+            WhyNot(
+                ranked.index(pid) + 1 if pid in ranked else None,
+                names.post(pid),
+                WHY_NOT.get(key, reason),
+                values,
+            )
+        )
+    return out
+
+
+def _score(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)

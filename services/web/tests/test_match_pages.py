@@ -236,6 +236,8 @@ async def test_a_background_run_shows_a_polled_progress_bar_then_the_round(
         review = await client.get("/city/match/rounds/R-1")
         assert "待发布" in review.text and "赵一" in review.text and "新闻采编实习" in review.text
         assert "发布匹配结果" in review.text
+        reload = await client.get("/city/match/preview")
+        assert reload.status_code == 303 and reload.headers["location"] == "/city/match"
         why = await client.get("/city/match/rounds/R-1/students/S1")
         assert why.status_code == 200 and "录用的就是这名学生的第一志愿" in why.text
 

@@ -138,6 +138,13 @@ async def _form(ctx: ui.Ctx) -> dict[str, str]:
     return {k: str(v).strip() for k, v in (await ctx.request.form()).items()}
 
 
+@router.get("/city/match/preview")
+@router.get("/city/match/rounds")
+async def back_to_match(ctx: ui.Coordinator) -> Response:
+    """The URL a posted preview leaves in the address bar, opened again (a reload, a link)."""
+    return ui.redirect("/city/match")
+
+
 @router.post("/city/match/preview")
 async def preview(ctx: ui.Coordinator) -> Response:
     """A dry run: what a round would give now; nothing is stored."""

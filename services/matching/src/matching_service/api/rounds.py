@@ -239,7 +239,8 @@ async def get_round(
         row = await rounds.get_round_view(conn, round_id, explanations=explanations)
     if row is None:
         raise NotFound(f"no round {round_id!r}", loc=("path", "round_id"))
-    return _view(row, principal, explanations=explanations)
+    # Figures of 10^5 placements take a moment: not on the event loop.
+    return await asyncio.to_thread(_view, row, principal, explanations=explanations)
 
 
 @router.get(

@@ -25,7 +25,6 @@ import asyncpg
 
 from matching_service.api import computation
 from matching_service.db import rounds
-from matching_service.domain import Instance
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +57,12 @@ class RoundJobs:
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def start(self, round_id: str, parsed: Instance | None = None) -> None:
-        """Run ``round_id`` (stored 'running') in the background; ``parsed`` is its stored
-        instance already parsed, when the caller has it."""
+    def start(self, round_id: str, given: computation.RoundInput | None = None) -> None:
+        """Run ``round_id`` (stored 'running') in the background; ``given`` is its stored
+        input, when the caller has it in memory (else it is read back)."""
         if round_id in self._tasks:
             return
-        task = asyncio.create_task(self._run(round_id, parsed), name=f"round-{round_id}")
+        task = asyncio.create_task(self._run(round_id, given), name=f"round-{round_id}")
         self._tasks[round_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(round_id, None))
 
@@ -93,19 +92,14 @@ class RoundJobs:
         if tasks:
             await asyncio.wait(tasks, timeout=10)
 
-    async def wait_idle(self) -> None:
-        """Until no job is running in this process (tests)."""
-        while self._tasks:
-            await asyncio.wait(list(self._tasks.values()))
-
-    async def _run(self, round_id: str, parsed: Instance | None) -> None:
+    async def _run(self, round_id: str, given: computation.RoundInput | None) -> None:
         try:
             async with self._slots, self._pool.acquire() as conn:
                 key = _lock_key(round_id)
                 if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     return  # another replica runs it
                 try:
-                    await self._run_locked(conn, round_id, parsed)
+                    await self._run_locked(conn, round_id, given)
                 finally:
                     with contextlib.suppress(Exception):
                         await conn.execute("SELECT pg_advisory_unlock($1)", key)
@@ -115,21 +109,29 @@ class RoundJobs:
             log.exception("round job stopped", extra={"round_id": round_id})
 
     async def _run_locked(
-        self, conn: asyncpg.Connection, round_id: str, parsed: Instance | None
+        self, conn: asyncpg.Connection, round_id: str, given: computation.RoundInput | None
     ) -> None:
-        row = await rounds.get_round(conn, round_id)
-        if row is None or row["status"] != "running":
+        if await rounds.status_of(conn, round_id) != "running":
             return  # finished meanwhile (another replica, before we took the lock)
+        if given is None:  # resumed: from the stored input
+            row = await rounds.get_round(conn, round_id)
+            assert row is not None
+            given = computation.RoundInput(
+                instance=row["instance"],
+                post_facts=row["post_facts"],
+                student_facts=row["student_facts"],
+                based_on=row["based_on"],
+            )
         latest = _Latest()
         done = asyncio.Event()
         writer = asyncio.create_task(_write_progress(conn, round_id, latest, done))
         try:
             computed = await asyncio.to_thread(
                 computation.compute,
-                row["instance"],
-                row["post_facts"],
-                row["student_facts"],
-                parsed=parsed,
+                given.instance,
+                given.post_facts,
+                given.student_facts,
+                parsed=given.parsed,
                 progress=latest,
             )
         except asyncio.CancelledError:

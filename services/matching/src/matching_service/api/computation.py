@@ -35,6 +35,18 @@ from matching_service.domain.progress import Progress
 
 
 @dataclass(frozen=True)
+class RoundInput:
+    """A round's input, built from the read model when the coordinator asks for it (and
+    stored with the round): the instance and the facts its figures and offers need."""
+
+    instance: dict[str, Any]
+    post_facts: dict[str, dict[str, Any]]
+    student_facts: dict[str, dict[str, Any]]
+    based_on: list[str]  # the season's published rounds it was computed against
+    parsed: Instance | None = None  # ``instance`` parsed, when at hand
+
+
+@dataclass(frozen=True)
 class Computed:
     instance: dict[str, Any]
     post_facts: dict[str, dict[str, Any]]

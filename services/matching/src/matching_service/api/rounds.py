@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,7 @@ from fanxiang_common.errors import Conflict, NotFound, Unprocessable
 from fanxiang_common.events.matching import OfferMadeV1, RoundPublishedV1
 from matching_service.api import computation
 from matching_service.db import applications, rounds
-from matching_service.domain import DEFAULT_SEED, Instance, InvalidInstance, parse_instance
+from matching_service.domain import DEFAULT_SEED, InvalidInstance, parse_instance
 
 router = APIRouter(prefix="/v1/rounds", tags=["rounds"])
 
@@ -89,18 +88,7 @@ def _pool(request: Request) -> asyncpg.Pool:
     return pool
 
 
-@dataclass(frozen=True)
-class _Input:
-    """A round's input, built from the read model when the coordinator asks for it."""
-
-    instance: dict[str, Any]
-    post_facts: dict[str, dict[str, Any]]
-    student_facts: dict[str, dict[str, Any]]
-    based_on: list[str]  # the season's published rounds it was computed against
-    parsed: Instance
-
-
-async def _build(request: Request, body: RoundRequest) -> _Input:
+async def _build(request: Request, body: RoundRequest) -> computation.RoundInput:
     """The round ``body`` asks for, validated (422 naming the field) but not solved."""
     async with _pool(request).acquire() as conn:
         posts, apps, verdicts = await applications.season_input(
@@ -145,7 +133,7 @@ async def _build(request: Request, body: RoundRequest) -> _Input:
         parsed = await asyncio.to_thread(parse_instance, instance)
     except InvalidInstance as exc:  # the read model broke the contract: say which record
         raise Unprocessable(f"the season's data is not a valid instance: {exc}") from None
-    return _Input(
+    return computation.RoundInput(
         instance=instance,
         post_facts=post_facts,
         student_facts=student_facts,
@@ -195,6 +183,7 @@ async def run_round(
     run in the background. Poll ``GET /v1/rounds/{round_id}``: ``progress`` while
     'running', then 'run' (ready for review) or 'failed' (with ``error``)."""
     given = await _build(request, body)
+    assert given.parsed is not None  # _build validated it by parsing it
     round_id = f"R-{uuid.uuid4().hex[:12]}"
     row = {
         "based_on": given.based_on,
@@ -213,7 +202,7 @@ async def run_round(
         await rounds.insert_running(conn, row)
         stored = await rounds.get_round_view(conn, round_id)
     assert stored is not None
-    request.app.state.runtime.jobs.start(round_id, given.parsed)
+    request.app.state.runtime.jobs.start(round_id, given)
     response.headers["Location"] = f"/v1/rounds/{round_id}"
     return _view(stored, principal, explanations=False)
 

@@ -59,6 +59,13 @@ async def get_round_view(
     return dict(row) if row else None
 
 
+async def status_of(conn: asyncpg.Connection, round_id: str) -> str | None:
+    status: str | None = await conn.fetchval(
+        "SELECT status FROM round WHERE round_id = $1", round_id
+    )
+    return status
+
+
 async def running_round_ids(conn: asyncpg.Connection) -> list[str]:
     rows = await conn.fetch(
         "SELECT round_id FROM round WHERE status = 'running' ORDER BY created_at, round_id"

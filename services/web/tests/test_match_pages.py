@@ -55,7 +55,10 @@ def placement_stub() -> FastAPI:
 
     @app.get("/v1/applications")
     async def applications() -> dict[str, Any]:
-        choices = [{"rank": 1, "post_id": "P1"}, {"rank": 2, "post_id": "P2"}]
+        choices = [
+            {"rank": 1, "post_id": "P1", "title": "新闻采编实习", "local": True},
+            {"rank": 2, "post_id": "P2", "title": "政务服务窗口助理", "local": False},
+        ]
         return page(
             [
                 {
@@ -206,8 +209,12 @@ async def test_a_background_run_shows_a_polled_progress_bar_then_the_round(
     matching = Matching(polls=2)
     async with serve_in_process(app) as client:
         await signed_in(app, client, matching)
+        page = await client.get("/city/match")
+        assert 'name="locality_exceptions" value="S1"' in page.text
+        assert "赵一：政务服务窗口助理" in page.text
         started = await client.post(
-            "/city/match/rounds", data={"kind": "main", "locality": "any", "seed": "7"}
+            "/city/match/rounds",
+            data={"kind": "main", "locality": "any", "seed": "7", "locality_exceptions": "S1"},
         )
         assert started.status_code == 303
         assert started.headers["location"] == "/city/match/rounds/R-1"
@@ -220,6 +227,7 @@ async def test_a_background_run_shows_a_polled_progress_bar_then_the_round(
                     "rules": {"locality": "any"},
                     "include_undecided": False,
                     "seed": 7,
+                    "locality_exceptions": ["S1"],
                 },
             )
         ]

@@ -147,3 +147,15 @@ def test_why_not_each_higher_choice_in_words() -> None:
         [why] = rounds.why_not({"not_placed_higher": [item]}, names(), "S1")
         assert why.text == rounds.WHY_NOT[key]
     assert rounds.why_not({}, names(), "S1") == []
+
+
+def test_students_a_coordinator_may_exempt_from_locality() -> None:
+    applications = [
+        {"student_id": "S2", "status": "eligible", "choices": [
+            {"post_id": "P1", "title": "远方岗位", "local": False},
+            {"post_id": "P2", "title": "家乡岗位", "local": True},
+        ]},
+        {"student_id": "S1", "status": "eligible", "choices": [{"post_id": "P2", "local": True}]},
+        {"student_id": "S3", "status": "withdrawn", "choices": [{"post_id": "P1", "local": False}]},
+    ]  # fmt: skip
+    assert rounds.exemptable(applications) == [{"student_id": "S2", "posts": ["远方岗位"]}]

@@ -815,4 +815,6 @@ EN: dict[str, str] = {
     "录用的就是这名学生的第一志愿。": "The student got their first choice.",
     "排在前面的志愿为什么没有录用": "Why not the choices ranked higher",
     "这一轮未匹配": "Not placed in this round",
+    "勾选的学生这一轮不受属地管理限制，记录在结果里。": "Ticked students are exempt from the locality rule in this round; recorded with the result.",
+    "属地例外（{n} 名学生选了家乡以外县区的岗位）": "Locality exemptions ({n} students chose posts outside their home county)",
 }

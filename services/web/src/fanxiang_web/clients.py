@@ -143,8 +143,12 @@ class Api:
         self.services = services
         self.token = token
 
-    async def get(self, service: Service, path: str, **params: Any) -> Any:
-        return await self.services.call(service, "GET", path, token=self.token, params=params)
+    async def get(
+        self, service: Service, path: str, *, read_timeout_s: float | None = None, **params: Any
+    ) -> Any:
+        return await self.services.call(
+            service, "GET", path, token=self.token, params=params, read_timeout_s=read_timeout_s
+        )
 
     async def post(
         self,
@@ -187,11 +191,16 @@ class Api:
             read_timeout_s=read_timeout_s,
         )
 
-    async def download(self, service: Service, path: str) -> httpx.Response:
+    async def download(
+        self, service: Service, path: str, *, read_timeout_s: float | None = None
+    ) -> httpx.Response:
         """A file the service serves (a template, an export), as it came."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        timeout = read_timeout_s if read_timeout_s is not None else httpx.USE_CLIENT_DEFAULT
         try:
-            response = await self.services.client(service).get(path, headers=headers)
+            response = await self.services.client(service).get(
+                path, headers=headers, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             raise ServiceDown(service, type(exc).__name__) from exc
         if response.status_code >= 500:

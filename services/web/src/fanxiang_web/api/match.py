@@ -36,6 +36,8 @@ def _round_request(form: dict[str, str], season_id: str) -> dict[str, Any]:
     }
     if seed := form.get("seed", "").strip():
         body["seed"] = int(seed) if seed.isdigit() else seed
+    if exempt := [s for s in form.get("locality_exceptions", "").split(",") if s]:
+        body["locality_exceptions"] = exempt
     return body
 
 
@@ -45,8 +47,11 @@ def _field_of(exc: ApiError) -> ApiError:
     return exc
 
 
-async def _names(ctx: ui.Ctx, season_id: str) -> rounds.Names:
-    """Names and titles for matching's ids, from placement (what this person may read)."""
+async def _lists(
+    ctx: ui.Ctx, season_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Placement's applications, students and posts of the season (what this person may
+    read) and the reference data."""
 
     async def listed(path: str, **params: Any) -> list[dict[str, Any]]:
         try:
@@ -62,7 +67,19 @@ async def _names(ctx: ui.Ctx, season_id: str) -> rounds.Names:
         listed("/v1/posts", season_id=season_id),
         ctx.api.reference(),
     )
+    return applications, students, posts, reference
+
+
+def _names_of(
+    lists: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]],
+) -> rounds.Names:
+    applications, students, posts, reference = lists
     return rounds.names_from(applications, students, posts, county_names(reference))
+
+
+async def _names(ctx: ui.Ctx, season_id: str) -> rounds.Names:
+    """Names and titles for matching's ids, from placement."""
+    return _names_of(await _lists(ctx, season_id))
 
 
 async def _season_rounds(ctx: ui.Ctx, season_id: str) -> list[dict[str, Any]]:
@@ -96,16 +113,18 @@ async def _match_page(
     season = await current_season(ctx)
     found: list[dict[str, Any]] = []
     placements: dict[str, int] = {}
+    exemptable: list[dict[str, Any]] = []
     names = rounds.Names()
     if season is not None:
         season_id = season["season_id"]
-        found, listed = await asyncio.gather(
+        found, listed, lists = await asyncio.gather(
             _season_rounds(ctx, season_id),
             ctx.api.all_pages("placement", "/v1/placements", season_id=season_id, cap=20_000),
+            _lists(ctx, season_id),
         )
         placements = dashboard.count_by(listed, lambda p: str(p["status"]))
-        if preview is not None:
-            names = await _names(ctx, season_id)
+        names = _names_of(lists)
+        exemptable = rounds.exemptable(lists[0])
     main_published = any(r["kind"] == "main" and r["status"] == rounds.PUBLISHED for r in found)
     shown = None
     if preview is not None:
@@ -126,6 +145,8 @@ async def _match_page(
         values=values or {"kind": "supplementary" if main_published else "main"},
         errors=errors,
         preview=shown,
+        exemptable=exemptable,
+        student_names=names.students,
     )
 
 
@@ -135,7 +156,13 @@ async def match(ctx: ui.Coordinator) -> Response:
 
 
 async def _form(ctx: ui.Ctx) -> dict[str, str]:
-    return {k: str(v).strip() for k, v in (await ctx.request.form()).items()}
+    """The posted form's fields; the 属地 exemptions (check boxes) joined by commas."""
+    posted = await ctx.request.form()
+    form = {k: str(v).strip() for k, v in posted.items()}
+    form["locality_exceptions"] = ",".join(
+        str(v).strip() for v in posted.getlist("locality_exceptions") if str(v).strip()
+    )
+    return form
 
 
 @router.get("/city/match/preview")

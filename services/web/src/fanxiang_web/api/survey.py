@@ -27,6 +27,9 @@ from fanxiang_web.domain.errors import FieldError
 router = APIRouter(include_in_schema=False)
 
 UPLOAD_TIMEOUT_S = 300.0
+# The first analysis after new responses is computed (and free text segmented) before survey
+# caches it; a PDF report is printed by a browser: both take longer than a page's usual wait.
+ANALYSIS_TIMEOUT_S = 60.0
 REPORT_FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
@@ -113,7 +116,12 @@ async def import_progress(ctx: ui.Coordinator, import_id: str) -> Response:
 
 
 async def _analysis(ctx: ui.Ctx, county: str | None, base: str) -> Response:
-    result = await ctx.api.get("survey", f"/v1/questionnaires/{_qid(ctx)}/analysis", county=county)
+    result = await ctx.api.get(
+        "survey",
+        f"/v1/questionnaires/{_qid(ctx)}/analysis",
+        read_timeout_s=ANALYSIS_TIMEOUT_S,
+        county=county,
+    )
     reference = await ctx.api.reference()
     names = county_names(reference)
     questions = [survey_charts.question_view(q, ctx.t) for q in result.get("questions") or []]
@@ -146,7 +154,11 @@ async def _report(ctx: ui.Ctx, fmt: str, county: str | None) -> Response:
     if fmt not in REPORT_FORMATS:
         return ui.render(ctx.request, "error.html", 404, code=404)
     query = f"?format={fmt}" + (f"&county={county}" if county else "")
-    upstream = await ctx.api.download("survey", f"/v1/questionnaires/{_qid(ctx)}/report{query}")
+    upstream = await ctx.api.download(
+        "survey",
+        f"/v1/questionnaires/{_qid(ctx)}/report{query}",
+        read_timeout_s=ANALYSIS_TIMEOUT_S,
+    )
     name = f"survey-{county or 'city'}.{fmt}"
     return Response(
         upstream.content,

@@ -146,6 +146,21 @@ def names_from(
     )
 
 
+def exemptable(applications: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Students whom 属地管理 keeps from some of their 志愿 (a post outside their home county
+    that is not a city post; placement marks each choice ``local``): the coordinator may
+    exempt them from the rule for a round."""
+    out = []
+    for a in applications:
+        if a.get("status") == "withdrawn":
+            continue
+        away = [str(c.get("title") or c["post_id"]) for c in a.get("choices") or []
+                if c.get("local") is False]  # fmt: skip
+        if away:
+            out.append({"student_id": str(a["student_id"]), "posts": away})
+    return sorted(out, key=lambda e: e["student_id"])
+
+
 @dataclass(frozen=True)
 class FillRow:
     key: str

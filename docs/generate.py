@@ -1,5 +1,5 @@
-"""Writes the documentation that is generated from the code: `docs/events.md` (every topic and
-every versioned event with its fields).
+"""Writes the documentation that is generated from the code: `docs/events.md` (every topic,
+which consumer groups read it, and every versioned event with its fields).
 
     .venv/bin/python docs/generate.py          # rewrite
     .venv/bin/python docs/generate.py --check  # exit 1 if out of date (a test runs this)
@@ -7,11 +7,13 @@ every versioned event with its fields).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
 
 from fanxiang_common.events import TOPICS, event_types
+from fanxiang_common.settings import PACKAGES
 
 OUT = Path(__file__).parent / "events.md"
 
@@ -29,6 +31,22 @@ def _type_of(spec: dict[str, Any]) -> str:
     return f"{kind} ({spec['format']})" if "format" in spec else kind
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def consumers() -> list[tuple[str, str, str, str]]:
+    """(topic, consumer group, service, what it does) for every consumer of every service."""
+    rows = []
+    for service, package in sorted(PACKAGES.items()):
+        app = importlib.import_module(f"{package}.app").create_app()
+        for consumer in app.state.runtime.consumers:
+            doc = (consumer.handler.__doc__ or "").strip().splitlines()
+            rows.append((consumer.topic, consumer.group, service, doc[0] if doc else ""))
+    order = {t.name: i for i, t in enumerate(TOPICS)}
+    return sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1]))
+
+
 def render() -> str:
     lines = [
         "# Topics and events",
@@ -44,6 +62,20 @@ def render() -> str:
     lines += [
         f"| `{t.name}` | {t.producer} | {t.aggregate} id | {t.partitions} | {t.description} |"
         for t in TOPICS
+    ]
+    lines += [
+        "",
+        "## Who consumes what",
+        "",
+        "Each consumer group reads its topic once per event (inbox) and shares the topic's",
+        "partitions among the replicas of its service (docs/operations.md).",
+        "",
+        "| topic | consumer group | service | what it does |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{topic}` | `{group}` | {service} | {_cell(what)} |"
+        for topic, group, service, what in consumers()
     ]
     for topic in TOPICS:
         models = sorted(

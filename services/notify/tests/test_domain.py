@@ -330,5 +330,20 @@ def test_a_city_post_goes_to_the_coordinator_and_a_county_post_to_its_committee(
     assert q.recipient.key == "county:140321"
 
 
+def test_a_self_registered_unit_waits_in_its_committees_inbox() -> None:
+    data = {
+        "unit_id": "U",
+        "name": "平定县青年之家",
+        "unit_type": "青年之家",
+        "county": "140321",
+        "managing_org": "140321",
+        "contact_name": "王",
+        "contact_phone": "13900000000",
+    }
+    [p] = rules.plan("placement.unit.registration-requested.v1", data, now=NOON)
+    assert p.recipient.key == "county:140321" and p.params == {"unit_name": "平定县青年之家"}
+    assert p.essential
+
+
 def test_events_without_a_rule_make_nothing() -> None:
     assert rules.plan("placement.post.capacity-changed.v1", {"post_id": "P"}, now=NOON) == []

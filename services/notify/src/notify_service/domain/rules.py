@@ -63,6 +63,7 @@ APPLICATIONS, POSTS, STUDENTS = (
     "placement.posts.v1",
     "placement.students.v1",
 )
+UNITS = "placement.units.v1"
 ASSIGNMENTS, ROUNDS, IMPORTS = "matching.assignments.v1", "matching.rounds.v1", "survey.imports.v1"
 
 
@@ -246,6 +247,17 @@ RULES: tuple[Rule, ...] = (
         channels=(INBOX, EMAIL),
         essential=True,
         params=_TITLE,
+    ),
+    Rule(
+        "placement.unit.registration-requested.v1",
+        UNITS,
+        "unit-to-approve",
+        audience=Audience.COMMITTEE,
+        recipient_field="managing_org",
+        template="unit-to-approve",
+        channels=(INBOX, EMAIL),
+        essential=True,
+        params={"unit_name": "name"},
     ),
     # --- to the coordinator; these events are not published yet (see docs/notify.md) ---
     Rule(

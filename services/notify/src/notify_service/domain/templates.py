@@ -221,6 +221,15 @@ _ALL: tuple[Template, ...] = (
         params=_POST,
     ),
     _t(
+        "unit-to-approve",
+        ("单位待审核", "实践单位「{unit_name}」申请注册，等待你审核。"),
+        (
+            "Unit to approve",
+            "The unit “{unit_name}” registered itself and waits for your approval.",
+        ),
+        params={"unit_name": Kind.TEXT},
+    ),
+    _t(
         "round-finished",
         ("匹配轮次已完成", "匹配轮次 {round_id} 已完成，请审核并公示结果。"),
         (

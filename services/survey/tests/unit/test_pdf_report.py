@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import time
 import unicodedata
 from pathlib import Path
 
@@ -61,3 +62,27 @@ def test_missing_browser_is_a_clear_error(
         app, ["analyze", str(exports["wjx-code-csv-gbk"].path), "-f", "pdf", "-o", str(out)]
     )
     assert r.exit_code == 2 and "no-chromium" in r.stderr and not out.exists()
+
+
+def _fake_browser(tmp_path: Path, script: str) -> str:
+    path = tmp_path / "fake-chromium"
+    path.write_text("#!/bin/sh\n" + script + "\n", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_a_browser_that_writes_nothing_is_reported(tmp_path: Path) -> None:
+    browser = _fake_browser(tmp_path, 'echo "GPU process crashed" >&2; exit 3')
+    with pytest.raises(PdfUnavailable, match=r"exited with 3.*GPU process crashed"):
+        html_to_pdf("<p>x</p>", chromium=browser)
+
+
+def test_a_hanging_browser_is_killed_with_its_children(tmp_path: Path) -> None:
+    marker = tmp_path / "child-alive"
+    browser = _fake_browser(tmp_path, f"(sleep 3; touch {marker}) & sleep 60")
+    started = time.monotonic()
+    with pytest.raises(PdfUnavailable, match="did not finish"):
+        html_to_pdf("<p>x</p>", chromium=browser, timeout=0.5)
+    assert time.monotonic() - started < 10
+    time.sleep(3.5)
+    assert not marker.exists()  # the child in the browser's process group was killed too

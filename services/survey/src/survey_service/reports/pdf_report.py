@@ -8,8 +8,10 @@ is killed if it takes longer than ``timeout`` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -65,16 +67,27 @@ def html_to_pdf(html: str, *, chromium: str | None = None, timeout: float = 120.
             page.as_uri(),
         ]
         try:
-            done = subprocess.run(
-                cmd, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+            # Its own session, so that on a timeout the whole process group (renderer, GPU and
+            # zygote children included) is killed, not only the browser's main process.
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
             )
-        except subprocess.TimeoutExpired as exc:
-            raise PdfUnavailable(f"chromium did not finish the PDF in {timeout:g} s") from exc
         except OSError as exc:
             raise PdfUnavailable(f"cannot run {browser}: {exc.strerror or exc}") from exc
+        try:
+            _, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise PdfUnavailable(f"chromium did not finish the PDF in {timeout:g} s") from exc
         if not pdf.is_file() or pdf.stat().st_size == 0:
-            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise PdfUnavailable(
-                f"chromium exited with {done.returncode} and wrote no PDF: " + " | ".join(tail)
+                f"chromium exited with {proc.returncode} and wrote no PDF: " + " | ".join(tail)
             )
         return pdf.read_bytes()

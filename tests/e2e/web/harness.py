@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import uvicorn
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
-from fanxiang_common.db.pool import drop_database
 from fanxiang_common.events import new_event
 from fanxiang_common.events.envelope import EventData
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_local.proc import free_port
-from fanxiang_local.testing import SettingsFactory
+from fanxiang_local.testing import LiveServer, SettingsFactory
 from fanxiang_web.app import create_app as create_web
 from fanxiang_web.settings import WebSettings
 from matching_service.app import create_app as create_matching
@@ -60,29 +55,6 @@ async def publish(stack: Stack, data: EventData, source: str) -> None:
         )
     finally:
         await producer.stop()
-
-
-class LiveServer:
-    def __init__(self, app: FastAPI, port: int) -> None:
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def start(self, timeout: float = 60.0) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the server at {self.url} did not start")
-            time.sleep(0.05)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 @dataclass
@@ -146,10 +118,4 @@ def running_stack(server_url: str, bootstrap: str) -> Iterator[Stack]:
         survey.stop()
         matching.stop()
         placement.stop()
-
-        async def drop() -> None:
-            for url in factory.databases:
-                with contextlib.suppress(Exception):
-                    await drop_database(url)
-
-        run_async(drop())
+        run_async(factory.clean_up())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,13 @@ class SurveyRuntime(ServiceRuntime):
 
     def __init__(self, settings: SurveySettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
+        self.settings_survey = settings
         self.imports = ImportRunner(settings.source)
 
     async def start(self) -> None:
+        # Fail at start, not at the first upload, if the upload folder cannot be made.
+        uploads = self.settings_survey.resolved_upload_dir()
+        await asyncio.to_thread(uploads.mkdir, 0o700, True, True)
         await super().start()
         async with self.pool.acquire() as conn:
             await store.ensure_season_questionnaire(conn)

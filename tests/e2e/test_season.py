@@ -444,6 +444,7 @@ async def _season(
     }
     assert matched == {"赵一": "A1", "钱二": "B1", "孙三": "A2", "周五": "B1"}, result
     assert result["checks"]["stable"] is True, result["checks"]
+    await inboxes.settle("7a. the round run, waiting for review: nobody is told yet")
     published = ok(await matching.post(f"/v1/rounds/{round_id}/publish", headers=boss, json={}))
     assert published["status"] == "published"
     inboxes.expect("coordinator", "round-finished")
@@ -563,6 +564,12 @@ async def _season(
         assert (completed["status"], completed["unit_rating"]) == ("completed", 4)
         inboxes.expect(name, "survey-invitation")
     await inboxes.settle("13. placements completed: the survey invitation")
+
+    # The 公示 list: who holds a place (every one of them consented to publicity).
+    publicity = ok(await placement.get(f"/v1/seasons/{SEASON}/publicity", headers=boss))
+    assert sorted((p["name"], p["post_title"]) for p in publicity) == sorted(
+        (name, title[matched[name]]) for name in onboarding
+    ), publicity
 
     # --- 14. Every student answers the season's questionnaire (those not placed too). -----
     questionnaire = ok(await survey.get(f"/v1/questionnaires/{QUESTIONNAIRE_ID}", headers=boss))

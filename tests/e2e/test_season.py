@@ -374,6 +374,7 @@ async def _season(
                     f"{base}/refuse", headers=office, json={"reason": "专业不对口"}
                 )
             )
+            inboxes.expect(name, "applicant-refused")  # the outcome, not the unit's reason
         else:
             scored = ok(
                 await placement.post(
@@ -620,4 +621,4 @@ async def _season(
     # --- 16. At the end, once more: every inbox holds each notification once. -------------
     await inboxes.settle("16. the whole season")
     total = sum(sum(c.values()) for c in inboxes.expected.values())
-    assert total == 60, {who: dict(c) for who, c in inboxes.expected.items()}
+    assert total == 61, {who: dict(c) for who, c in inboxes.expected.items()}

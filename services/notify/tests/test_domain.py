@@ -345,5 +345,19 @@ def test_a_self_registered_unit_waits_in_its_committees_inbox() -> None:
     assert p.essential
 
 
+def test_a_refused_applicant_hears_the_outcome_but_not_the_units_reason() -> None:
+    data = {
+        "application_id": "A",
+        "student_id": "S",
+        "season_id": "s",
+        "post_id": "P",
+        "unit_id": "U",
+        "reason": "表达欠佳",
+    }
+    [p] = rules.plan("placement.application.refused.v1", data, now=NOON)
+    assert p.recipient.key == "student:S" and not p.essential
+    assert "reason" not in p.params and "表达欠佳" not in str(p.params)
+
+
 def test_events_without_a_rule_make_nothing() -> None:
     assert rules.plan("placement.post.capacity-changed.v1", {"post_id": "P"}, now=NOON) == []

@@ -123,6 +123,16 @@ RULES: tuple[Rule, ...] = (
         essential=True,
         schedule=Schedule("at", timedelta(hours=-24)),
     ),
+    # 不录用 for one post: the student still has their other 志愿. The unit's reason stays with
+    # the unit and the committee (it may be blunt); the student hears the outcome only.
+    _student(
+        "placement.application.refused.v1",
+        APPLICATIONS,
+        "applicant-refused",
+        template="applicant-refused",
+        channels=(INBOX, WECHAT),
+        essential=False,
+    ),
     _student(
         "matching.offer.made.v1",
         ASSIGNMENTS,
@@ -259,7 +269,7 @@ RULES: tuple[Rule, ...] = (
         essential=True,
         params={"unit_name": "name"},
     ),
-    # --- to the coordinator; these events are not published yet (see docs/notify.md) ---
+    # --- to the coordinator ---
     Rule(
         "matching.round.finished.v1",
         ROUNDS,

@@ -109,6 +109,15 @@ _ALL: tuple[Template, ...] = (
         params={**_POST, "at": Kind.DATETIME, "place": Kind.TEXT},
     ),
     _t(
+        "applicant-refused",
+        ("面试结果", "「{post_title}」的单位未录用你。匹配时仍会考虑你的其他志愿。"),
+        (
+            "Interview result",
+            "The unit of “{post_title}” will not take you; your other choices still count in the match.",
+        ),
+        params=_POST,
+    ),
+    _t(
         "interview-reminder",
         ("面试提醒", "提醒：「{post_title}」的面试将于 {at} 在 {place} 进行。"),
         ("Interview tomorrow", "Reminder: your interview for “{post_title}” is at {at}, {place}."),

@@ -161,6 +161,14 @@ async def run_to_review(m: Any, request: dict[str, Any]) -> dict[str, Any]:
         assert set(body["progress"]) == {"phase", "done", "total"}
         assert body["assignments"] is None and body["figures"] is None
     round_id = body["round_id"]
+    # The 202's round is the one GET shows (only the job's fields may have moved on).
+    now = (await m.get(f"/v1/rounds/{round_id}", headers=COORDINATOR)).json()
+    assert set(now) == set(body)
+    moving = {"status", "progress", "figures", "assignments", "unmatched", "checks"}
+    moving |= {"finished_at", "overrides"}
+    assert {k: v for k, v in now.items() if k not in moving} == {
+        k: v for k, v in body.items() if k not in moving
+    }
 
     async def finished() -> dict[str, Any] | None:
         got = (await m.get(f"/v1/rounds/{round_id}", headers=COORDINATOR)).json()

@@ -199,9 +199,7 @@ async def run_round(
         "created_by": principal.subject,
     }
     async with _pool(request).acquire() as conn:
-        await rounds.insert_running(conn, row)
-        stored = await rounds.get_round_view(conn, round_id)
-    assert stored is not None
+        stored = await rounds.insert_running(conn, row)
     request.app.state.runtime.jobs.start(round_id, given)
     response.headers["Location"] = f"/v1/rounds/{round_id}"
     return _view(stored, principal, explanations=False)

@@ -17,7 +17,9 @@ from pypdf import PdfReader
 
 from fanxiang_common.auth import Role
 from fanxiang_local.testing import SettingsFactory, bearer, serve_in_process
+from survey_service.analysis_cache import AnalysisCache
 from survey_service.app import create_app
+from survey_service.db import store
 from survey_service.exportgen import generate_export
 from survey_service.settings import SurveySettings
 
@@ -81,20 +83,38 @@ async def test_reports_pdf_html_xlsx_and_the_cache(
         first = (await client.get(ANALYSIS, headers=COORDINATOR)).json()
         assert cache.misses == 1 and first["responses"] == truth.responses
 
-        # A new response over HTTP invalidates it: the next analysis counts it.
-        answers = {"1": "女", "2": "大三", "5": "盂县", "11": 4}
+        county = {"county": "140322"}
+        before_in_county = (await client.get(ANALYSIS, params=county, headers=COORDINATOR)).json()
+        assert cache.misses == 2
+
+        # A new response over HTTP invalidates both: the next analyses count it, adding only
+        # the responses stored since to the cached accumulators.
+        answers = {"1": "女", "2": "大三", "5": "盂县", "11": 4, "17": "希望岗位再多一些"}
         r = await client.post(
             f"/v1/questionnaires/{QID}/responses", json={"answers": answers}, headers=COORDINATOR
         )
         assert r.status_code == 201, r.text
         second = (await client.get(ANALYSIS, headers=COORDINATOR)).json()
-        assert cache.misses == 2 and second["responses"] == truth.responses + 1
+        assert (cache.misses, cache.updates) == (2, 1)
+        assert second["responses"] == truth.responses + 1
+        in_county = (await client.get(ANALYSIS, params=county, headers=COORDINATOR)).json()
+        assert (cache.misses, cache.updates) == (2, 2)
+        assert in_county["responses"] == before_in_county["responses"] + 1
+
+        # … and the result is the one a pass over every response gives.
+        pool = app.state.runtime.pool
+        async with pool.acquire() as conn:
+            questionnaire = await store.get_questionnaire(conn, QID)
+        assert questionnaire is not None
+        for scope, got in ((None, second), ("140322", in_county)):
+            fresh = await AnalysisCache().entry(pool, questionnaire, scope)
+            assert json.loads(json.dumps(fresh.result, ensure_ascii=False)) == got, scope
 
         # Importing the same file again stores nothing and keeps the cache.
         again = await _import(client, truth.path)
         assert again["stored"] == 0
         third = (await client.get(ANALYSIS, headers=COORDINATOR)).json()
-        assert cache.misses == 2 and third == second
+        assert (cache.misses, cache.updates) == (2, 2) and third == second
 
         # The report follows: the PDF now shows the new total.
         pdf2 = await client.get(REPORT, params={"format": "pdf"}, headers=COORDINATOR)

@@ -2,6 +2,12 @@
 questionnaire's revision (bumped by a trigger on every statement that stores responses, see
 migration 0002), so a new response from the API, Kafka or an import invalidates the cache.
 
+An entry keeps its accumulators (``Analyzer``: counters, bounded text samples) and the last
+``seq`` it has added: when the revision moves, only the responses stored since are read and
+added, then the result is built again — the same result as a pass over every response, since
+both add them in ``seq`` order. Updated or deleted responses (``rewritten``, migration 0004)
+start it again from nothing.
+
 The revision and the responses are read in one REPEATABLE READ snapshot, so a cached result
 always matches the revision it is stored under. Concurrent requests for the same scope wait
 for one computation instead of each running it. Rendered reports (HTML, PDF, xlsx) are cached
@@ -30,6 +36,9 @@ Key = tuple[str, str | None]  # (questionnaire id, county or None for all)
 class Entry:
     revision: int
     result: dict[str, Any]
+    analyzer: Analyzer
+    rewritten: int
+    last_seq: int
     renders: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -64,7 +73,8 @@ class AnalysisCache:
         # One chromium at a time: a few hundred MB and most of a core for a few seconds.
         self.pdf_slot = asyncio.Semaphore(1)
         self.hits = 0
-        self.misses = 0
+        self.misses = 0  # computed from nothing
+        self.updates = 0  # brought up to date with the responses stored since
 
     async def entry(
         self, pool: asyncpg.Pool, questionnaire: Questionnaire, county: str | None
@@ -73,14 +83,16 @@ class AnalysisCache:
         key: Key = (questionnaire.id, county)
         async with self._locks.setdefault(key, asyncio.Lock()):
             async with pool.acquire() as conn:
-                current = await store.revision(conn, questionnaire.id)
+                current, _ = await store.revision(conn, questionnaire.id)
                 cached = self._entries.get(key)
                 if cached is not None and cached.revision == current:
                     self.hits += 1
                     self._entries.move_to_end(key)
                     return cached
-                self.misses += 1
-                entry = await self._compute(conn, questionnaire, county)
+                # The cached entry is taken out while it is brought up to date: should that
+                # fail half-way, the next request starts from nothing.
+                self._entries.pop(key, None)
+                entry = await self._compute(conn, questionnaire, county, cached)
             self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
@@ -102,17 +114,26 @@ class AnalysisCache:
             entry.renders[fmt] = await make(entry.result)
         return entry.renders[fmt]
 
-    @staticmethod
     async def _compute(
-        conn: asyncpg.Connection, questionnaire: Questionnaire, county: str | None
+        self,
+        conn: asyncpg.Connection,
+        questionnaire: Questionnaire,
+        county: str | None,
+        cached: Entry | None,
     ) -> Entry:
-        analyzer = Analyzer(questionnaire)
         decoder = codec.Decoder(questionnaire)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            revision = await store.revision(conn, questionnaire.id)
-            async for rows in store.stream_answers(conn, questionnaire.id, county):
+            revision, rewritten = await store.revision(conn, questionnaire.id)
+            if cached is not None and cached.rewritten == rewritten:
+                self.updates += 1
+                analyzer, last_seq = cached.analyzer, cached.last_seq
+            else:
+                self.misses += 1
+                analyzer, last_seq = Analyzer(questionnaire), 0
+            async for rows in store.stream_answers(conn, questionnaire.id, county, last_seq):
                 await asyncio.to_thread(_add_rows, analyzer, decoder, rows)
+                last_seq = rows[-1]["seq"]
         result = await asyncio.to_thread(
             build_result, analyzer, questionnaire, scoped=county is not None
         )
-        return Entry(revision, _scoped(result, county))
+        return Entry(revision, _scoped(result, county), analyzer, rewritten, last_seq)

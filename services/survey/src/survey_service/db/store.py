@@ -33,12 +33,14 @@ async def get_questionnaire(
     return parse_questionnaire(definition) if definition is not None else None
 
 
-async def revision(conn: asyncpg.Connection, questionnaire_id: str) -> int:
-    """Changes whenever the questionnaire's responses change (trigger, migration 0002)."""
-    value = await conn.fetchval(
-        "SELECT revision FROM questionnaire WHERE questionnaire_id = $1", questionnaire_id
+async def revision(conn: asyncpg.Connection, questionnaire_id: str) -> tuple[int, int]:
+    """(revision, rewritten): the first changes whenever the questionnaire's responses change,
+    the second only when stored responses are updated or deleted (migrations 0002, 0004)."""
+    row = await conn.fetchrow(
+        "SELECT revision, rewritten FROM questionnaire WHERE questionnaire_id = $1",
+        questionnaire_id,
     )
-    return int(value or 0)
+    return (int(row["revision"]), int(row["rewritten"])) if row else (0, 0)
 
 
 # (response_id, questionnaire_id, fingerprint, source, answers, student_id, county,
@@ -62,6 +64,18 @@ async def insert_responses(conn: asyncpg.Connection, rows: Sequence[Row]) -> int
     if not rows:
         return 0
     cols = list(zip(*rows, strict=True))
+    async with conn.transaction():  # a savepoint inside a caller's transaction
+        # The questionnaire's row lock first, then the seq values: stored responses of one
+        # questionnaire become visible in seq order (the analysis cache relies on it).
+        await conn.execute(
+            "SELECT 1 FROM questionnaire WHERE questionnaire_id = ANY($1::text[])"
+            " ORDER BY questionnaire_id FOR UPDATE",
+            sorted(set(cols[1])),
+        )
+        return await _insert(conn, cols)
+
+
+async def _insert(conn: asyncpg.Connection, cols: list[tuple[Any, ...]]) -> int:
     inserted = await conn.fetch(
         """INSERT INTO response (response_id, questionnaire_id, fingerprint, source, answers,
                                  student_id, county, submitted_at, duration_s, import_id)
@@ -85,14 +99,20 @@ async def insert_responses(conn: asyncpg.Connection, rows: Sequence[Row]) -> int
 
 
 async def stream_answers(
-    conn: asyncpg.Connection, questionnaire_id: str, county: str | None, chunk: int = 5000
+    conn: asyncpg.Connection,
+    questionnaire_id: str,
+    county: str | None,
+    after_seq: int = 0,
+    chunk: int = 5000,
 ) -> AsyncIterator[list[asyncpg.Record]]:
-    """Stored responses (answers, duration, submitted_at), in chunks; inside a transaction."""
+    """Stored responses (seq, answers, duration, submitted_at) stored after ``after_seq``, in
+    the order they were stored, in chunks; inside a transaction."""
     cursor = await conn.cursor(
-        "SELECT answers, duration_s, submitted_at FROM response WHERE questionnaire_id = $1"
-        " AND ($2::text IS NULL OR county = $2) ORDER BY response_id",
+        "SELECT seq, answers, duration_s, submitted_at FROM response WHERE questionnaire_id = $1"
+        " AND ($2::text IS NULL OR county = $2) AND seq > $3 ORDER BY seq",
         questionnaire_id,
         county,
+        after_seq,
     )
     while rows := await cursor.fetch(chunk):
         yield rows

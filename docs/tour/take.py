@@ -15,6 +15,7 @@ import argparse
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -63,7 +64,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
 
-        def person(phone: str, options: dict[str, object]) -> Page:
+        def person(phone: str, options: dict[str, Any]) -> Page:
             context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
             page = context.new_page()
             sign_in(page, web, phone)

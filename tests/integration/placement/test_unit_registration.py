@@ -172,3 +172,28 @@ async def test_an_idempotent_retry_replays_the_registration(world: World) -> Non
     r = await c.post("/v1/unit-registrations", json=body, headers={"Idempotency-Key": "reg-1"})
     assert r.status_code == 202 and r.headers["Idempotent-Replayed"] == "true"
     assert r.json()["unit_id"] == first["unit_id"]
+
+
+async def test_a_contact_disabled_while_pending_stays_disabled_after_approval(
+    world: World,
+) -> None:
+    c = world.client
+    phone = new_phone()
+    unit = await register(world, phone)
+    coordinator = await world.coordinator()
+    admins = await c.get("/v1/accounts", params={"role": "unit"}, headers=coordinator)
+    [admin] = [a for a in admins.json()["items"] if a["unit_id"] == unit["unit_id"]]
+    assert admin["active"] is False and admin["disabled_at"] is None  # waiting, not disabled
+    enable = await c.post(
+        f"/v1/accounts/{admin['account_id']}/enable", json={}, headers=coordinator
+    )
+    assert enable.status_code == 409  # approve the unit instead
+    r = await c.post(
+        f"/v1/accounts/{admin['account_id']}/disable", json={"reason": "冒用"}, headers=coordinator
+    )
+    assert r.status_code == 200
+    assert (
+        await c.post(f"/v1/units/{unit['unit_id']}/approve", headers=coordinator)
+    ).status_code == 200
+    code = await c.post("/v1/auth/codes", json={"phone": phone})
+    assert code.status_code == 401 and "disabled" in code.json()["detail"][0]["msg"]

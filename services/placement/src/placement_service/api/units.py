@@ -412,8 +412,11 @@ async def _decide(
         admin = await accounts.by_phone(conn, str(unit["contact_phone"]))
         if approve:
             if admin is not None:
+                # An account a committee disabled on purpose stays disabled.
                 await conn.execute(
-                    "UPDATE account SET active = true WHERE account_id = $1", admin["account_id"]
+                    "UPDATE account SET active = true WHERE account_id = $1"
+                    " AND disabled_at IS NULL",
+                    admin["account_id"],
                 )
             event: EventData = UnitRegisteredV1(
                 unit_id=unit_id,

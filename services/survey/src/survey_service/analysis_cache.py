@@ -11,8 +11,9 @@ start it again from nothing.
 The revision and the responses are read in one REPEATABLE READ snapshot, so a cached result
 always matches the revision it is stored under. Concurrent requests for the same scope wait
 for one computation instead of each running it. Rendered reports (HTML, PDF, xlsx) are cached
-beside the result they were made from. In memory, per process, a few entries: a result is
-small (aggregates only) whatever the number of responses.
+beside the result they were made from. In memory, per process, a few entries: an entry is
+aggregates and accumulators (counters, bounded text samples), whatever the number of
+responses.
 """
 
 from __future__ import annotations

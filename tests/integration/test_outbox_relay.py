@@ -11,7 +11,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from fanxiang_common.db.migrate import COMMON_MIGRATIONS, migrate
-from fanxiang_common.db.outbox import OutboxRelay, add_event
+from fanxiang_common.db.outbox import OutboxRelay, add_event, add_events
 from fanxiang_common.db.pool import connect, create_pool, ensure_database
 from fanxiang_common.events import Envelope
 from fanxiang_common.events.placement import PostCapacityChangedV1
@@ -105,6 +105,31 @@ async def test_add_event_refuses_to_run_outside_a_transaction(settings: Placemen
             )
     finally:
         await conn.close()
+
+
+async def test_many_events_at_once_keep_each_aggregates_sequence_and_the_list_order(
+    settings: PlacementSettings,
+) -> None:
+    def change(post: str, capacity: int) -> PostCapacityChangedV1:
+        return PostCapacityChangedV1(post_id=post, capacity=capacity, previous_capacity=0)
+
+    conn = await connect(settings.database_url)
+    try:
+        async with conn.transaction():
+            first = await add_event(conn, change("P1", 1), source="/t")
+        async with conn.transaction():
+            batch = await add_events(
+                conn,
+                [change("P2", 1), change("P1", 2), change("P2", 2), change("P1", 3)],
+                source="/t",
+            )
+            assert await add_events(conn, [], source="/t") == []
+        rows = await conn.fetch("SELECT event_id, key FROM outbox ORDER BY position")
+    finally:
+        await conn.close()
+    assert first.sequence == 1
+    assert [(e.subject, e.sequence) for e in batch] == [("P2", 1), ("P1", 2), ("P2", 2), ("P1", 3)]
+    assert [r["event_id"] for r in rows] == [first.id, *(e.id for e in batch)]
 
 
 async def _empty(dsn: str) -> bool:

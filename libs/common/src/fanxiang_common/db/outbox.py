@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -24,37 +25,84 @@ _RELAY_LOCK_KEY = 0x6F757462  # "outb"
 _CHANNEL = "outbox"
 
 
-async def next_sequence(conn: asyncpg.Connection, aggregate_type: str, aggregate_id: str) -> int:
-    """The next per-aggregate sequence number; locks the aggregate's row until commit."""
-    value: int = await conn.fetchval(
-        """INSERT INTO aggregate_sequence (aggregate_type, aggregate_id, last_sequence)
-           VALUES ($1, $2, 1)
-           ON CONFLICT (aggregate_type, aggregate_id)
-           DO UPDATE SET last_sequence = aggregate_sequence.last_sequence + 1
-           RETURNING last_sequence""",
-        aggregate_type,
-        aggregate_id,
+_INSERT_AND_WAKE = (
+    """
+    WITH stored AS (
+        INSERT INTO outbox (event_id, topic, key, event_type, payload)
+        SELECT e, t, k, y, p
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[])
+             WITH ORDINALITY AS u(e, t, k, y, p, n)
+        ORDER BY n  -- positions follow the list: the relay's order
+        RETURNING 1
     )
-    return value
+    SELECT pg_notify('"""
+    + _CHANNEL
+    + """', '') FROM (SELECT 1 FROM stored LIMIT 1) AS any_row
+"""
+)
 
 
 async def add_event(conn: asyncpg.Connection, data: EventData, *, source: str) -> Envelope:
-    """Mint the event for ``data`` and store it in the outbox, in the caller's transaction."""
+    """Mint the event for ``data`` and store it in the outbox, in the caller's transaction
+    (two round trips: its sequence number, then the row and the relay's wake-up together)."""
+    [envelope] = await add_events(conn, [data], source=source)
+    return envelope
+
+
+async def add_events(
+    conn: asyncpg.Connection, events: Sequence[EventData], *, source: str
+) -> list[Envelope]:
+    """`add_event` for many events at once (e.g. a round's offers): two round trips however
+    many there are. Each aggregate's events get consecutive sequence numbers in list order,
+    and the relay sends them in list order."""
     if not conn.is_in_transaction():
         raise RuntimeError("add_event must run inside the business transaction")
-    sequence = await next_sequence(conn, data.topic.aggregate, data.aggregate_id)
-    envelope = new_event(data, source=source, sequence=sequence)
+    if not events:
+        return []
+    sequences = await _reserve_sequences(conn, events)
+    envelopes = [
+        new_event(data, source=source, sequence=sequence)
+        for data, sequence in zip(events, sequences, strict=True)
+    ]
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, key, event_type, payload)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        envelope.id,
-        data.topic.name,
-        data.aggregate_id,
-        data.type,
-        envelope.to_bytes(),
+        _INSERT_AND_WAKE,
+        [e.id for e in envelopes],
+        [d.topic.name for d in events],
+        [d.aggregate_id for d in events],
+        [d.type for d in events],
+        [e.to_bytes() for e in envelopes],
     )
-    await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
-    return envelope
+    return envelopes
+
+
+async def _reserve_sequences(conn: asyncpg.Connection, events: Sequence[EventData]) -> list[int]:
+    """Each event's per-aggregate sequence number, reserving them all in one statement. The
+    aggregates are locked in a fixed order so two transactions cannot deadlock on them."""
+    counts = Counter((d.topic.aggregate, d.aggregate_id) for d in events)
+    keys = sorted(counts)
+    rows = await conn.fetch(
+        """INSERT INTO aggregate_sequence (aggregate_type, aggregate_id, last_sequence)
+           SELECT t, i, n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(t, i, n)
+           ORDER BY t, i
+           ON CONFLICT (aggregate_type, aggregate_id)
+           DO UPDATE SET last_sequence = aggregate_sequence.last_sequence + EXCLUDED.last_sequence
+           RETURNING aggregate_type, aggregate_id, last_sequence""",
+        [t for t, _ in keys],
+        [i for _, i in keys],
+        [counts[k] for k in keys],
+    )
+    # The first of an aggregate's n new numbers is last - n + 1; hand them out in list order.
+    following = {
+        (r["aggregate_type"], r["aggregate_id"]): r["last_sequence"]
+        - counts[(r["aggregate_type"], r["aggregate_id"])]
+        for r in rows
+    }
+    sequences = []
+    for d in events:
+        key = (d.topic.aggregate, d.aggregate_id)
+        following[key] += 1
+        sequences.append(following[key])
+    return sequences
 
 
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -188,22 +189,60 @@ async def test_an_import_interrupted_by_a_stop_is_resumed_at_the_next_start(
 async def test_an_interrupted_import_whose_file_is_gone_fails_with_a_reason(
     service_settings: SettingsFactory, tmp_path: Path
 ) -> None:
-    settings = service_settings(SurveySettings, upload_dir=str(tmp_path / "uploads"))
+    # A crash (no clean stop): the heartbeat just stops; with no stale period it is claimed.
+    settings = service_settings(
+        SurveySettings, upload_dir=str(tmp_path / "uploads"), import_stale_s=0
+    )
     async with serve_in_process(create_app(settings)):
         pass  # migrations applied
     conn = await connect(settings.database_url)
     try:
-        await store.create_import(
-            conn,
-            "IMP-lost",
-            "fanxiang-return-home-survey",
-            "lost.xlsx",
-            "coordinator-1",
-            str(tmp_path / "uploads" / "gone.upload"),
-        )
+        for import_id, host in (("IMP-lost", socket.gethostname()), ("IMP-elsewhere", "peer-7")):
+            await store.create_import(
+                conn,
+                import_id,
+                "fanxiang-return-home-survey",
+                "lost.xlsx",
+                "coordinator-1",
+                str(tmp_path / "uploads" / f"{import_id}.upload"),
+                host,
+            )
     finally:
         await conn.close()
     async with serve_in_process(create_app(settings)) as client:
-        r = await client.get("/v1/imports/IMP-lost", headers=COORDINATOR)
-        body = r.json()
+        body = (await client.get("/v1/imports/IMP-lost", headers=COORDINATOR)).json()
         assert body["status"] == "failed" and "upload it again" in body["error"]
+        # Kept on another host (not shared): left for that instance, not failed.
+        other = (await client.get("/v1/imports/IMP-elsewhere", headers=COORDINATOR)).json()
+        assert other["status"] == "running" and other["resumed"] == 0
+
+
+async def test_an_import_is_claimed_and_finished_once(
+    service_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = service_settings(SurveySettings, upload_dir=str(tmp_path / "uploads"))
+    async with serve_in_process(create_app(settings)):
+        pass  # migrations applied
+    dsn = settings.database_url
+    conns = [await connect(dsn) for _ in range(2)]
+    try:
+        await store.create_import(
+            conns[0], "IMP-x", "fanxiang-return-home-survey", "x.csv", "c-1", "/nowhere", "h"
+        )
+        # Fresh heartbeat: nobody may claim it within the stale period.
+        assert not await store.claim_import(conns[0], "IMP-x", 120)
+        await store.release_imports(conns[0], ["IMP-x"])  # a clean stop
+        claims = await asyncio.gather(*(store.claim_import(c, "IMP-x", 120) for c in conns))
+        assert sorted(claims) == [False, True]  # two instances race: one wins
+        counts = dict.fromkeys(
+            ("data_rows", "responses", "stored", "duplicates", "rejected", "blank", "warnings"), 0
+        )
+        assert await store.finish_import(conns[0], "IMP-x", counts, {})
+        assert not await store.finish_import(conns[1], "IMP-x", counts, {})
+        await store.fail_import(conns[1], "IMP-x", "late failure")
+        assert await _one(dsn, "SELECT status FROM import WHERE import_id = 'IMP-x'") == (
+            "finished"
+        )
+    finally:
+        for c in conns:
+            await c.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 class SurveyRuntime(ServiceRuntime):
     """The common runtime, plus the season's questionnaire loaded at startup if missing, and
-    the imports: those a stop interrupted are resumed at start, running ones cancelled (and
-    left to resume) at stop."""
+    the imports: interrupted ones are claimed and resumed at start and by a periodic sweep,
+    running ones cancelled and released at stop (survey_service.importing)."""
 
     def __init__(self, settings: SurveySettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
         self.settings_survey = settings
-        self.imports = ImportRunner(settings.source)
+        self.imports = ImportRunner(
+            settings.source, socket.gethostname(), settings.import_stale_s, settings.import_sweep_s
+        )
 
     async def start(self) -> None:
         # Fail at start, not at the first upload, if the upload folder cannot be made.
@@ -38,9 +41,11 @@ class SurveyRuntime(ServiceRuntime):
         async with self.pool.acquire() as conn:
             await store.ensure_season_questionnaire(conn)
         await self.imports.resume(self.pool)
+        self.imports.start_sweeping(self.pool)
 
     async def stop(self) -> None:
-        await self.imports.stop()
+        if self._pool is not None:
+            await self.imports.stop(self._pool)
         await super().stop()
 
 

@@ -3,13 +3,17 @@ each batch in one transaction, finish with ``ImportFinishedV1`` through the outb
 survive a stop.
 
 The uploaded file is kept in the upload folder (``SURVEY_UPLOAD_DIR``) and its path recorded
-on the import row until the import is finished or failed. A stop cancels the running imports
-and leaves their rows ``running`` with their files; the next start runs each of them again
-from the top (``resume``). That is safe because storing is idempotent: a response's key is
-its fingerprint, so the rows an earlier attempt stored are not stored twice, and ``stored``
-is counted from the table (rows carrying this import's id), not from the attempt.
-One service instance per upload folder: an instance resumes every import its database lists
-as running.
+on the import row until the import is finished or failed. A clean stop cancels the running
+imports and releases them (their rows stay ``running``, with their files); a crash leaves
+them running with a heartbeat that stops moving. Every instance sweeps for running imports
+whose heartbeat is older than ``SURVEY_IMPORT_STALE_S`` (at start, then every
+``SURVEY_IMPORT_SWEEP_S``), claims each with one conditional UPDATE (so one instance only),
+and runs it again from the top. That is safe because storing is idempotent: a response's key
+is its fingerprint, so the rows an earlier attempt stored are not stored twice, ``stored`` is
+counted from the table (rows carrying this import's id), and finishing is conditional on the
+import still running, so ``ImportFinishedV1`` is written once. An instance that cannot see a
+kept file skips the import if the file was kept on another host (shared upload folders let
+any instance resume), and fails it, asking for the file again, if it was its own.
 """
 
 from __future__ import annotations
@@ -99,7 +103,10 @@ async def run_import(
             "blank": rep.blank,
             "warnings": rep.warnings,
         }
-        await store.finish_import(conn, import_id, counts, rep.as_dict())
+        if not await store.finish_import(conn, import_id, counts, rep.as_dict()):
+            row = await store.get_import(conn, import_id)  # finished by another instance
+            assert row is not None
+            return row
         await add_event(
             conn,
             ImportFinishedV1(
@@ -134,11 +141,16 @@ def drop_upload(path: Path) -> None:
 
 
 class ImportRunner:
-    """The imports running in the background of one service instance."""
+    """The imports running in the background of one service instance, and the sweep that
+    resumes interrupted ones."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, host: str, stale_s: float, sweep_s: float) -> None:
         self.source = source
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.host = host
+        self.stale_s = stale_s
+        self.sweep_s = sweep_s
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
 
     def spawn(
         self,
@@ -153,8 +165,8 @@ class ImportRunner:
             self._run(pool, import_id, path, file_name, questionnaire, requested_by),
             name=f"import-{import_id}",
         )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[import_id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(import_id, None))
 
     async def _run(
         self,
@@ -180,17 +192,25 @@ class ImportRunner:
             await asyncio.to_thread(drop_upload, path)
             return
         await asyncio.to_thread(drop_upload, path)  # failed: nothing to resume
-        # A cancellation (a stop) skips both: the file stays for the next start.
+        # A cancellation (a stop) skips both: the file stays for whoever resumes it.
 
     async def resume(self, pool: asyncpg.Pool) -> list[str]:
-        """Start again every import a stop interrupted; fail those whose file is gone."""
+        """Claim and start again the imports a stop or a crash interrupted."""
         resumed: list[str] = []
         async with pool.acquire() as conn:
-            for row in await store.running_imports(conn):
+            for row in await store.stale_imports(conn, self.stale_s):
                 import_id = row["import_id"]
+                if import_id in self._tasks:
+                    continue  # ours, between two batches
                 path = Path(row["upload_path"]) if row["upload_path"] else None
+                present = path is not None and await asyncio.to_thread(path.is_file)
+                elsewhere = row["upload_host"] not in (None, self.host)
+                if not present and elsewhere:
+                    continue  # kept on another host: that instance resumes it
+                if not await store.claim_import(conn, import_id, self.stale_s):
+                    continue  # another instance was quicker
                 questionnaire = await store.get_questionnaire(conn, row["questionnaire_id"])
-                if path is None or questionnaire is None or not path.is_file():
+                if path is None or not present or questionnaire is None:
                     await store.fail_import(
                         conn,
                         import_id,
@@ -198,7 +218,6 @@ class ImportRunner:
                         "stop and its uploaded file is gone: upload it again",
                     )
                     continue
-                await store.mark_resumed(conn, import_id)
                 log.info("resuming survey import", extra={"import_id": import_id})
                 self.spawn(
                     pool, import_id, path, row["file_name"], questionnaire, row["requested_by"]
@@ -206,11 +225,29 @@ class ImportRunner:
                 resumed.append(import_id)
         return resumed
 
-    async def stop(self) -> None:
-        """Cancel the running imports (waiting at most 10 s); their rows stay running and
-        their files stay, for the next start."""
-        tasks = list(self._tasks)
-        for task in tasks:
+    def start_sweeping(self, pool: asyncpg.Pool) -> None:
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(self.sweep_s)
+                try:
+                    await self.resume(pool)
+                except Exception:
+                    log.exception("survey import sweep failed; trying again later")
+
+        self._sweeper = asyncio.create_task(sweep(), name="survey-import-sweep")
+
+    async def stop(self, pool: asyncpg.Pool) -> None:
+        """Cancel the sweep and the running imports (waiting at most 10 s), and release them:
+        their rows stay running and their files stay, to be claimed at once."""
+        tasks = list(self._tasks.items())
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for _, task in tasks:
             task.cancel()
+        waiting = [t for _, t in tasks] + ([self._sweeper] if self._sweeper else [])
+        if waiting:
+            await asyncio.wait(waiting, timeout=10)
         if tasks:
-            await asyncio.wait(tasks, timeout=10)
+            with contextlib.suppress(Exception):
+                async with pool.acquire() as conn:
+                    await store.release_imports(conn, [i for i, _ in tasks])

@@ -27,3 +27,8 @@ class SurveySettings(ServiceSettings):
 
     def resolved_upload_dir(self) -> Path:
         return self.upload_dir or Path(tempfile.gettempdir()) / "fanxiang-survey-uploads"
+
+    # An import whose heartbeat (one per stored batch) is older than this is taken to be
+    # interrupted and is resumed by whichever instance claims it first; swept this often.
+    import_stale_s: float = Field(default=120.0, ge=0, validation_alias="SURVEY_IMPORT_STALE_S")
+    import_sweep_s: float = Field(default=30.0, gt=0, validation_alias="SURVEY_IMPORT_SWEEP_S")

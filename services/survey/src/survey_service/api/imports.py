@@ -36,7 +36,7 @@ router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=LimitedUp
 Coordinator = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
 
 BACKGROUND_BYTES = 8 * 1024 * 1024
-_HIDDEN = {"report", "upload_path"}  # the report is split out; the path is the server's
+_HIDDEN = {"report", "upload_path", "upload_host", "heartbeat_at"}  # split out, or internal
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +78,13 @@ async def create_import(
     try:
         async with pool.acquire() as conn:
             await store.create_import(
-                conn, import_id, questionnaire.id, file_name, principal.subject, str(path)
+                conn,
+                import_id,
+                questionnaire.id,
+                file_name,
+                principal.subject,
+                str(path),
+                common.runtime(request).imports.host,
             )
     except BaseException:
         await asyncio.to_thread(drop_upload, path)

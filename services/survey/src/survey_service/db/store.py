@@ -125,30 +125,49 @@ async def create_import(
     file_name: str,
     by: str,
     upload_path: str,
+    upload_host: str | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO import (import_id, questionnaire_id, file_name, requested_by, upload_path)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO import (import_id, questionnaire_id, file_name, requested_by, upload_path,"
+        " upload_host) VALUES ($1, $2, $3, $4, $5, $6)",
         import_id,
         questionnaire_id,
         file_name,
         by,
         upload_path,
+        upload_host,
     )
 
 
-async def running_imports(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    """Imports left running by a stop, oldest first (to resume at start)."""
+async def stale_imports(conn: asyncpg.Connection, stale_s: float) -> list[dict[str, Any]]:
+    """Running imports nobody has stored a batch of for ``stale_s`` seconds, oldest first."""
     rows = await conn.fetch(
-        "SELECT import_id, questionnaire_id, file_name, requested_by, upload_path FROM import"
-        " WHERE status = 'running' ORDER BY started_at"
+        "SELECT import_id, questionnaire_id, file_name, requested_by, upload_path, upload_host"
+        " FROM import WHERE status = 'running'"
+        " AND heartbeat_at < now() - make_interval(secs => $1) ORDER BY started_at",
+        stale_s,
     )
     return [dict(r) for r in rows]
 
 
-async def mark_resumed(conn: asyncpg.Connection, import_id: str) -> None:
+async def claim_import(conn: asyncpg.Connection, import_id: str, stale_s: float) -> bool:
+    """Take over a stale running import; False if another instance took it first."""
+    claimed = await conn.fetchval(
+        "UPDATE import SET resumed = resumed + 1, progress = 0, heartbeat_at = now()"
+        " WHERE import_id = $1 AND status = 'running'"
+        " AND heartbeat_at < now() - make_interval(secs => $2) RETURNING 1",
+        import_id,
+        stale_s,
+    )
+    return claimed is not None
+
+
+async def release_imports(conn: asyncpg.Connection, import_ids: list[str]) -> None:
+    """A clean stop: these imports may be claimed at once (by the next start or a peer)."""
     await conn.execute(
-        "UPDATE import SET resumed = resumed + 1, progress = 0 WHERE import_id = $1", import_id
+        "UPDATE import SET heartbeat_at = '-infinity' WHERE import_id = ANY($1::text[])"
+        " AND status = 'running'",
+        import_ids,
     )
 
 
@@ -160,19 +179,23 @@ async def stored_by_import(conn: asyncpg.Connection, import_id: str) -> int:
 
 async def set_progress(conn: asyncpg.Connection, import_id: str, rows: int, stored: int) -> None:
     await conn.execute(
-        "UPDATE import SET progress = $2, stored = $3 WHERE import_id = $1", import_id, rows, stored
+        "UPDATE import SET progress = $2, stored = $3, heartbeat_at = now() WHERE import_id = $1",
+        import_id,
+        rows,
+        stored,
     )
 
 
 async def finish_import(
     conn: asyncpg.Connection, import_id: str, counts: dict[str, int], report: dict[str, Any]
-) -> None:
-    await conn.execute(
+) -> bool:
+    """Mark it finished; False if it was not running any more (another instance finished it)."""
+    done = await conn.fetchval(
         """UPDATE import SET status = 'finished', finished_at = now(), progress = $2,
                   upload_path = NULL,
                   data_rows = $2, responses = $3, stored = $4, duplicates = $5, rejected = $6,
                   blank = $7, warnings = $8, report = $9
-           WHERE import_id = $1""",
+           WHERE import_id = $1 AND status = 'running' RETURNING 1""",
         import_id,
         counts["data_rows"],
         counts["responses"],
@@ -183,12 +206,13 @@ async def finish_import(
         counts["warnings"],
         report,
     )
+    return done is not None
 
 
 async def fail_import(conn: asyncpg.Connection, import_id: str, error: str) -> None:
     await conn.execute(
         "UPDATE import SET status = 'failed', finished_at = now(), error = $2,"
-        " upload_path = NULL WHERE import_id = $1",
+        " upload_path = NULL WHERE import_id = $1 AND status = 'running'",
         import_id,
         error,
     )

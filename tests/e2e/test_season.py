@@ -451,6 +451,7 @@ async def _season(
     inboxes.expect("coordinator", "round-finished")
     for name in matched:
         inboxes.expect(name, "offer-made")
+    inboxes.expect("李四", "not-placed")  # no seat left for her: told, not left waiting
     await inboxes.settle("7. the round published")
     offer = await inboxes.one("赵一", "offer-made")
     assert title["A1"] in offer["body"], offer
@@ -621,4 +622,4 @@ async def _season(
     # --- 16. At the end, once more: every inbox holds each notification once. -------------
     await inboxes.settle("16. the whole season")
     total = sum(sum(c.values()) for c in inboxes.expected.values())
-    assert total == 61, {who: dict(c) for who, c in inboxes.expected.items()}
+    assert total == 62, {who: dict(c) for who, c in inboxes.expected.items()}

@@ -359,5 +359,11 @@ def test_a_refused_applicant_hears_the_outcome_but_not_the_units_reason() -> Non
     assert "reason" not in p.params and "表达欠佳" not in str(p.params)
 
 
+def test_a_student_a_round_did_not_place_is_told() -> None:
+    data = {"student_id": "S", "round_id": "R", "season_id": "s", "kind": "main"}
+    [p] = rules.plan("matching.student.not-placed.v1", data, now=NOON)
+    assert p.recipient.key == "student:S" and p.essential
+
+
 def test_events_without_a_rule_make_nothing() -> None:
     assert rules.plan("placement.post.capacity-changed.v1", {"post_id": "P"}, now=NOON) == []

@@ -460,11 +460,15 @@ async def test_events_in_round_published_offers_out_once(
         assert other.status_code == 409
         assert other.json()["detail"][0]["type"] == "season_already_published"
 
-        offers = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED))
+        outcomes = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED) + 2)
+        offers = [o for o in outcomes if o.type == "matching.offer.made.v1"]
         assert sorted((o.data["student_id"], o.data["post_id"]) for o in offers) == sorted(
             EXPECTED.items()
         )
-        assert {o.type for o in offers} == {"matching.offer.made.v1"}
+        # Everyone the round left unplaced is told, so nobody waits for an offer.
+        not_placed = [o for o in outcomes if o.type == "matching.student.not-placed.v1"]
+        assert sorted(o.data["student_id"] for o in not_placed) == ["S4", "S7"]
+        assert len(outcomes) == len(offers) + len(not_placed)
         assert {o.data["round_id"] for o in offers} == {round_id}
         by_student = {o.data["student_id"]: o.data for o in offers}
         assert by_student["S1"]["application_id"] == "A1" and by_student["S1"]["choice"] == 2
@@ -536,10 +540,17 @@ async def test_events_in_round_published_offers_out_once(
             (sup_body["round_id"], "published", None),
             (twin["round_id"], "run", None),
         ]
-        offers = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED) + 1)
+        outcomes = await read_topic(settings, "matching.assignments.v1", want=len(EXPECTED) + 4)
+        offers = [o for o in outcomes if o.type == "matching.offer.made.v1"]
         assert sorted((o.data["student_id"], o.data["round_id"]) for o in offers) == sorted(
             [(s, round_id) for s in EXPECTED] + [("S7", sup_body["round_id"])]
         )
+        not_placed = [o for o in outcomes if o.type == "matching.student.not-placed.v1"]
+        assert sorted((o.data["student_id"], o.data["kind"]) for o in not_placed) == [
+            ("S4", "main"),
+            ("S4", "supplementary"),
+            ("S7", "main"),
+        ]
 
     # Immutable in the database too.
     conn = await connect(settings.database_url)

@@ -35,6 +35,21 @@ class OfferMadeV1(EventData):
     )
 
 
+class NotPlacedV1(EventData):
+    """A published round placed the student nowhere; they may be placed in a supplementary
+    round (补录). Sent so that nobody waits for an offer that is not coming."""
+
+    type: ClassVar[str] = "matching.student.not-placed.v1"
+    topic: ClassVar[Topic] = ASSIGNMENTS
+    aggregate_field: ClassVar[str] = "student_id"
+
+    student_id: str
+    round_id: str
+    season_id: str
+    kind: str = Field(description="'main' or 'supplementary'")
+    application_id: str | None = None
+
+
 class RoundPublishedV1(EventData):
     """A matching round was published (immutable from now on); its offers are on
     ``matching.assignments.v1``, one per placed student."""

@@ -20,9 +20,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from fanxiang_common.auth import Principal, Role, require_roles
-from fanxiang_common.db.outbox import add_event
+from fanxiang_common.db.outbox import add_events
 from fanxiang_common.errors import Conflict, NotFound, Unprocessable
-from fanxiang_common.events.matching import OfferMadeV1, RoundPublishedV1
+from fanxiang_common.events.envelope import EventData
+from fanxiang_common.events.matching import NotPlacedV1, OfferMadeV1, RoundPublishedV1
 from matching_service.api import computation
 from matching_service.db import applications, rounds
 from matching_service.domain import DEFAULT_SEED, InvalidInstance, parse_instance
@@ -311,40 +312,46 @@ async def publish_round(
             ) from None
         result = row["result"]
         choices = {st["id"]: st["choices"] for st in row["instance"]["students"]}
-        for student_id, post_id in result["assignments"].items():
-            await add_event(
-                conn,
-                OfferMadeV1(
-                    student_id=student_id,
-                    post_id=post_id,
-                    round_id=round_id,
-                    accept_by=accept_by,
-                    application_id=row["student_facts"][student_id]["application_id"],
-                    season_id=row["season_id"],
-                    unit_id=row["post_facts"][post_id]["unit_id"],
-                    choice=choices[student_id].index(post_id) + 1,
-                ),
-                source=source,
+        facts = row["student_facts"]
+        offers: list[EventData] = [
+            OfferMadeV1(
+                student_id=student_id,
+                post_id=post_id,
+                round_id=round_id,
+                accept_by=accept_by,
+                application_id=facts[student_id]["application_id"],
+                season_id=row["season_id"],
+                unit_id=row["post_facts"][post_id]["unit_id"],
+                choice=choices[student_id].index(post_id) + 1,
             )
-        stats = result["stats"]
-        await add_event(
-            conn,
-            RoundPublishedV1(
+            for student_id, post_id in result["assignments"].items()
+        ]
+        not_placed: list[EventData] = [
+            NotPlacedV1(
+                student_id=student_id,
                 round_id=round_id,
                 season_id=row["season_id"],
                 kind=row["kind"],
-                locality=row["locality"],
-                seed=row["seed"],
-                input_sha256=row["input_sha256"],
-                students=stats["students"],
-                placed=stats["placed"],
-                unmatched=stats["unmatched"],
-                seats=stats["seats"],
-                published_at=now,
-                published_by=principal.subject,
-            ),
-            source=source,
+                application_id=facts[student_id]["application_id"],
+            )
+            for student_id in result["unmatched"]
+        ]
+        stats = result["stats"]
+        finished = RoundPublishedV1(
+            round_id=round_id,
+            season_id=row["season_id"],
+            kind=row["kind"],
+            locality=row["locality"],
+            seed=row["seed"],
+            input_sha256=row["input_sha256"],
+            students=stats["students"],
+            placed=stats["placed"],
+            unmatched=stats["unmatched"],
+            seats=stats["seats"],
+            published_at=now,
+            published_by=principal.subject,
         )
+        await add_events(conn, [*offers, *not_placed, finished], source=source)
         published = await rounds.get_round_view(conn, round_id)
     assert published is not None
     return _view(published, principal, explanations=False)

@@ -142,6 +142,14 @@ RULES: tuple[Rule, ...] = (
         essential=True,
     ),
     _student(
+        "matching.student.not-placed.v1",
+        ASSIGNMENTS,
+        "not-placed",
+        template="not-placed",
+        channels=(INBOX, EMAIL, WECHAT),
+        essential=True,  # otherwise the student keeps waiting for an offer
+    ),
+    _student(
         "placement.offer.expired.v1",
         APPLICATIONS,
         "offer-expired",

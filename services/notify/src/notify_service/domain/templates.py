@@ -130,6 +130,14 @@ _ALL: tuple[Template, ...] = (
         params={**_POST, "accept_by": Kind.DATETIME},
     ),
     _t(
+        "not-placed",
+        ("匹配结果", "本轮匹配没有为你安排岗位。如有补录，会另行通知你。"),
+        (
+            "Match result",
+            "This round did not place you in a post. If there is a supplementary round, you will hear.",
+        ),
+    ),
+    _t(
         "offer-expired",
         ("录用已过期", "你未在期限内答复「{post_title}」的录用，录用已失效。"),
         ("Offer expired", "Your offer for “{post_title}” expired without an answer."),

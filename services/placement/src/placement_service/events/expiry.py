@@ -9,7 +9,7 @@ import logging
 
 import asyncpg
 
-from fanxiang_common.db.outbox import add_event
+from fanxiang_common.db.outbox import add_events
 from fanxiang_common.events.placement import OfferExpiredV1
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ async def expire_due_offers(conn: asyncpg.Connection, source: str, limit: int = 
                RETURNING placement_id, application_id, student_id, post_id, unit_id, round_id""",
             limit,
         )
-        for row in rows:
-            await add_event(conn, OfferExpiredV1(**dict(row)), source=source)
+        await add_events(conn, [OfferExpiredV1(**dict(row)) for row in rows], source=source)
     return len(rows)
 
 

@@ -227,3 +227,38 @@ def test_keywords_used_by_fewer_than_five_are_not_shown() -> None:
     assert all(n >= 5 for n in keywords.values())
     assert not any(w.startswith("张家") for w in keywords)  # 4 answers: segmented as 张家
     assert keywords.get("人才公寓") == 5
+
+
+def test_a_county_view_hides_option_counts_under_five_and_what_derives_from_them() -> None:
+    everyone, county = _scoped_and_not(_population())
+    grade_all, grade = everyone["questions"][0], county["questions"][0]
+    assert grade_all["counts"]["博士"] == 3  # the whole population: shown as is
+    # 博士 (3) is hidden, and with it the next smallest (大二, 17), or 40 - 20 would give 3 back.
+    assert grade["counts"] == {"大一": 20, "大二": None, "博士": None}
+    assert grade["percentages"]["博士"] is None and grade["percentages"]["大一"] == 50.0
+    assert grade["small_groups_hidden"] == 2
+    hobbies = county["questions"][2]
+    assert all(v is None or v == 0 or v >= 5 for v in hobbies["counts"].values())
+    matrix = county["questions"][3]
+    for row in matrix["counts"].values():
+        assert all(v is None or v == 0 or v >= 5 for v in row.values())
+
+
+def test_hiding_small_counts_keeps_totals_from_giving_them_away() -> None:
+    from survey_service.domain.analysis.privacy import hide_small_counts
+
+    assert hide_small_counts({"a": 10, "b": 2, "c": 7}, exclusive=True) == {
+        "a": 10,
+        "b": None,
+        "c": None,
+    }
+    assert hide_small_counts({"a": 10, "b": 2, "c": 0}, exclusive=False) == {
+        "a": 10,
+        "b": None,
+        "c": 0,
+    }
+    assert hide_small_counts({"a": 10, "b": 2, "c": 3}, exclusive=True) == {
+        "a": 10,
+        "b": None,
+        "c": None,
+    }

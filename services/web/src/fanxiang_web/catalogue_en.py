@@ -725,6 +725,7 @@ EN: dict[str, str] = {
     "单选": "Single choice",
     "占比": "Share",
     "只显示家乡在本县区的答卷；少于 5 份时不显示分题统计，也不显示原文。": "Only responses from your county; with fewer than 5 no per-question figures and no verbatim text are shown.",
+    "“<5”：人数少于 5 的选项不显示具体人数（必要时连同另一个选项），以免认出个人。": "“<5”: an option chosen by fewer than 5 people (and, where needed, one more option) shows no exact count, so that nobody can be recognised.",
     "在 {unit} 担任“{post}”，认真履职，完成实践任务。": 'serving as "{post}" at {unit}, and completed the placement.',
     "在想排的选项旁填 1、2、3……（1 为最优先），不排的留空。": "Number the options you rank 1, 2, 3… (1 first); leave the others empty.",
     "填空": "Text",

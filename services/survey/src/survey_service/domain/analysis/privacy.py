@@ -3,7 +3,9 @@
 What counts as a group (docs/survey.md, "Privacy"): every breakdown cell — a cross-tab cell,
 a cross-tab column (the respondents of one group), a theme of free-text answers. A count over
 all respondents of one question (the per-question frequency table) describes the whole
-population, not a subgroup, and is shown as is.
+population, not a subgroup, and is shown as is — except in a subgroup's view (one county),
+where every option count is a group of that county and small ones are hidden too
+(`hide_small_counts`).
 """
 
 from __future__ import annotations
@@ -35,3 +37,15 @@ def suppress_columns(table: list[list[int]]) -> tuple[list[list[int | None]], in
             out[i][j] = None
             hidden += 1
     return out, hidden
+
+
+def hide_small_counts(counts: dict[str, int], *, exclusive: bool) -> dict[str, int | None]:
+    """A subgroup's frequency table with counts of 1–4 hidden (None). ``exclusive``: the
+    options split the respondents (single choice, a scale, a matrix row), so their total is
+    known and a lone hidden cell is hidden with the next smallest, as in `suppress_columns`;
+    for multi-select and ranking each count stands alone."""
+    labels = list(counts)
+    if exclusive:
+        column, _ = suppress_columns([[counts[lb]] for lb in labels])
+        return {lb: row[0] for lb, row in zip(labels, column, strict=True)}
+    return {lb: None if small(n) else n for lb, n in counts.items()}

@@ -14,7 +14,12 @@ from survey_service.domain.analysis.accumulate import (
     Overview,
     QuestionAccumulator,
 )
-from survey_service.domain.analysis.privacy import MIN_GROUP, small, suppress_columns
+from survey_service.domain.analysis.privacy import (
+    MIN_GROUP,
+    hide_small_counts,
+    small,
+    suppress_columns,
+)
 from survey_service.domain.analysis.stats import chi_square, mean_sd
 from survey_service.domain.analysis.textmine import mask_personal
 from survey_service.domain.model import Question, QuestionKind, Questionnaire
@@ -108,6 +113,8 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int, scoped: bool
         out["rows"] = stats
         ranked = [r for r in rows if stats[r]["mean"] is not None]
         out["rows_by_mean"] = sorted(ranked, key=lambda r: -stats[r]["mean"])
+        if scoped:
+            _hide_small_matrix(out)
         return out
     labels = _labels(q, acc.counts)
     out["counts"] = {lb: acc.counts[lb] for lb in labels}
@@ -136,7 +143,43 @@ def _question(acc: QuestionAccumulator, q: Question, keywords: int, scoped: bool
         out["other_texts"] = [
             {"text": mask_personal(t), "count": n} for t, n in acc.others.most_common(50)
         ]
+    if scoped:
+        _hide_small_groups(out, exclusive=kind not in (QuestionKind.MULTI, QuestionKind.RANKING))
     return out
+
+
+_PER_OPTION = ("percentages", "pct_of_respondents", "pct_of_responses", "average_rank")
+
+
+def _hide_small_groups(out: dict[str, Any], *, exclusive: bool) -> None:
+    """A county's view of one question: option counts of 1–4 and what derives from them are
+    hidden (None), and so are the small skipped/empty/invalid counts."""
+    counts = hide_small_counts(out["counts"], exclusive=exclusive)
+    hidden = {lb for lb, n in counts.items() if n is None}
+    out["counts"] = counts
+    for field in _PER_OPTION:
+        if field in out:
+            out[field] = {lb: None if lb in hidden else v for lb, v in out[field].items()}
+    if "first_choice" in out:
+        out["first_choice"] = {lb: None if small(n) else n for lb, n in out["first_choice"].items()}
+    for field in ("skipped", "empty", "invalid"):
+        if small(out[field]):
+            out[field] = None
+    out["small_groups_hidden"] = len(hidden)
+
+
+def _hide_small_matrix(out: dict[str, Any]) -> None:
+    """A county's view of a matrix: each row is a single-choice table of its own."""
+    for row, counts in out["counts"].items():
+        shown = hide_small_counts(counts, exclusive=True)
+        out["counts"][row] = shown
+        stats = out["rows"][row]
+        stats["percentages"] = {
+            lb: None if shown[lb] is None else v for lb, v in stats["percentages"].items()
+        }
+        if small(stats["answered"]):  # too few answered the row to show its mean either
+            stats.update(mean=None, sd=None, top2box=None)
+    out["rows_by_mean"] = [r for r in out["rows_by_mean"] if out["rows"][r]["mean"] is not None]
 
 
 def _crosstab(ct: CrosstabAccumulator, qs: Questionnaire) -> dict[str, Any]:
@@ -268,7 +311,11 @@ def build_result(
             "min_group": MIN_GROUP,
             "note": (
                 f"人数少于{MIN_GROUP}的分组（交叉表单元格、交叉表列、文本主题、关键词）不予显示；"
-                + ("县区视图不展示原文引用和“其他”填写内容；" if scoped else "")
+                + (
+                    f"县区视图中少于{MIN_GROUP}人的选项人数也不显示，不展示原文引用和“其他”填写内容；"
+                    if scoped
+                    else ""
+                )
                 + "IP、用户标识、昵称等个人信息在导入时即已丢弃。"
             ),
             "scoped": scoped,

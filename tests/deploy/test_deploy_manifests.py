@@ -45,6 +45,7 @@ API_VERSIONS = {
     "ConfigMap": "v1",
     "Secret": "v1",
     "Service": "v1",
+    "PersistentVolumeClaim": "v1",
     "Deployment": "apps/v1",
     "Job": "batch/v1",
     "PodDisruptionBudget": "policy/v1",

@@ -31,7 +31,7 @@ class WebSettings(ServiceSettings):
     )
     # The largest survey export the web forwards to survey (bytes); survey has its own limit.
     survey_max_upload_bytes: int = Field(
-        default=200 * 1024 * 1024, ge=1, validation_alias="WEB_SURVEY_MAX_UPLOAD_BYTES"
+        default=1024 * 1024 * 1024, ge=1, validation_alias="WEB_SURVEY_MAX_UPLOAD_BYTES"
     )
     # 市直 posts have no county; for 就近 they sit at the city government, in this county.
     city_seat_county: str = Field(

@@ -159,6 +159,7 @@ def cases() -> list[Case]:
         # Booked, so every allowed caller gets 409 (it stays) rather than deleting it.
         Case("DELETE", "/v1/posts/{post}/interview-slots/{slot}", OWNER_SIDE),
         Case("DELETE", "/v1/posts/{post}/interview-booking", {"student_a"}),
+        Case("GET", "/v1/applications/mine/interviews", STUDENTS),
         Case(
             "POST",
             "/v1/posts/{post}/applicants/{application}/score",

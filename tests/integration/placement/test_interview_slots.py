@@ -165,3 +165,91 @@ async def test_slot_refusals_name_the_field(world: World) -> None:
     _, other_unit_h = await world.unit(name="别的单位")
     r = await c.post(path, json=slot_body(), headers=other_unit_h)
     assert r.status_code == 403
+
+
+async def test_students_see_their_interviews_and_the_slots_they_could_book(world: World) -> None:
+    c = world.client
+    await world.season()
+    unit_id, unit_h = await world.unit()
+    first = await world.published_post(unit_id)
+    second = await world.published_post(unit_id, title="第二个岗位")
+    _, li_h = await world.student(name="李明")
+    _, wang_h = await world.student(name="王芳")
+    r = await c.post(
+        "/v1/applications",
+        headers=li_h,
+        json={"season_id": "2026-summer", "choices": [first, second]},
+    )
+    assert r.status_code == 201, r.text
+    li_app = r.json()["application_id"]
+    r = await c.post(
+        "/v1/applications", headers=wang_h, json={"season_id": "2026-summer", "choices": [first]}
+    )
+    assert r.status_code == 201, r.text
+    base = f"/v1/posts/{first}"
+    slot_a = (await c.post(f"{base}/interview-slots", json=slot_body(24), headers=unit_h)).json()
+    slot_b = (
+        await c.post(
+            f"{base}/interview-slots",
+            json=slot_body(48, place=None, online_url="https://meeting.example/b", capacity=2),
+            headers=unit_h,
+        )
+    ).json()
+
+    async def mine() -> list[dict[str, Any]]:
+        r = await c.get("/v1/applications/mine/interviews", headers=li_h)
+        assert r.status_code == 200, r.text
+        return list(r.json())
+
+    seen = await mine()
+    assert [(x["post_id"], x["rank"], x["interview"], x["booking"]) for x in seen] == [
+        (first, 1, None, None),
+        (second, 2, None, None),
+    ]
+    assert [s["slot_id"] for s in seen[0]["slots"]] == [slot_a["slot_id"], slot_b["slot_id"]]
+    assert seen[0]["slots"][1]["free"] == 2 and seen[1]["slots"] == []
+
+    # 王芳 takes slot A's only place: 李明 no longer sees it; then 李明 books B.
+    r = await c.put(
+        f"{base}/interview-booking", json={"slot_id": slot_a["slot_id"]}, headers=wang_h
+    )
+    assert r.status_code == 200, r.text
+    assert [s["slot_id"] for s in (await mine())[0]["slots"]] == [slot_b["slot_id"]]
+    r = await c.put(f"{base}/interview-booking", json={"slot_id": slot_b["slot_id"]}, headers=li_h)
+    assert r.status_code == 200, r.text
+    booked = (await mine())[0]
+    assert booked["booking"]["slot_id"] == slot_b["slot_id"]
+    assert booked["booking"]["online_url"] == "https://meeting.example/b"
+    assert booked["interview"]["place"] == "https://meeting.example/b"
+    assert booked["slots"] == [] and booked["can_book"] is True
+
+    # The unit sets the second post's interview directly, scores the first and refuses the
+    # second: the student sees the time and place, never the score or the reason.
+    at = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    applicants = f"/v1/posts/{second}/applicants/{li_app}"
+    r = await c.post(
+        f"{applicants}/interview", json={"at": at.isoformat(), "place": "单位 1 楼"}, headers=unit_h
+    )
+    assert r.status_code == 200, r.text
+    r = await c.post(
+        f"{base}/applicants/{li_app}/score", json={"scores": {"综合": 87.5}}, headers=unit_h
+    )
+    assert r.status_code == 200, r.text
+    r = await c.post(
+        f"{applicants}/refuse", json={"reason": "专业不对口的秘密理由"}, headers=unit_h
+    )
+    assert r.status_code == 200, r.text
+    r = await c.get("/v1/applications/mine/interviews", headers=li_h)
+    assert "87.5" not in r.text and "秘密理由" not in r.text and "refus" not in r.text
+    second_seen = r.json()[1]
+    assert second_seen["interview"] == {
+        "at": at.isoformat().replace("+00:00", "Z"),
+        "place": "单位 1 楼",
+    }
+    assert (second_seen["can_book"], second_seen["booking"]) == (False, None)
+
+    # Someone with no application has none; the unit is refused.
+    _, other_h = await world.student(name="别人")
+    assert (await c.get("/v1/applications/mine/interviews", headers=other_h)).json() == []
+    r = await c.get("/v1/applications/mine/interviews", headers=unit_h)
+    assert r.status_code == 403

@@ -44,6 +44,7 @@ ROUTERS = [
     posts.router,
     interviews.router,
     slots.router,
+    slots.mine,
     placements.router,
     exports.router,
 ]

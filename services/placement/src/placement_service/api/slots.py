@@ -259,3 +259,78 @@ async def cancel_booking(post_id: Id, request: Request, principal: Student) -> N
                 at=app["starts_at"],
             ),
         )
+
+
+# The student's side: every post they applied to, with the interview's time and place and the
+# slots they could still book. A separate router: its path is under /v1/applications.
+mine = APIRouter(prefix="/v1/applications/mine", tags=["interviews"])
+
+
+class InterviewTime(Out):
+    at: datetime
+    place: str | None
+
+
+class MyBooking(Out):
+    slot_id: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    online_url: str | None
+
+
+class OpenSlot(Out):
+    slot_id: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    online_url: str | None
+    free: int
+
+
+class MyInterview(Out):
+    application_id: str
+    season_id: str
+    rank: int
+    post_id: str
+    title: str
+    unit_id: str
+    unit_name: str | None
+    post_status: str
+    interview: InterviewTime | None = Field(
+        description="time and place, set by the unit or by booking a slot"
+    )
+    booking: MyBooking | None = Field(description="the slot I booked")
+    can_book: bool = Field(description="false once this post no longer considers me")
+    slots: list[OpenSlot] = Field(description="slots not started with a free place, not mine")
+
+
+@mine.get("/interviews", response_model=list[MyInterview])
+async def my_interviews(request: Request, principal: Student) -> list[MyInterview]:
+    """My interviews, per post I applied to (best choice first); no score, no refusal reason."""
+    async with runtime(request).pool.acquire() as conn:
+        rows = await db.my_interviews(conn, principal.subject)
+        open_slots = await db.open_slots(conn, sorted({r["post_id"] for r in rows}), now())
+    by_post: dict[str, list[dict[str, Any]]] = {}
+    for s in open_slots:
+        by_post.setdefault(s["post_id"], []).append({**s, "free": s["capacity"] - s["booked"]})
+    out = []
+    for r in rows:
+        at = r["scheduled_at"]
+        bookable = r["can_book"] and PostStatus(r["post_status"]) in OPEN_TO_STUDENTS
+        out.append(
+            MyInterview.model_validate(
+                {
+                    **r,
+                    "interview": None if at is None else {"at": at, "place": r["interview_place"]},
+                    "booking": r if r["slot_id"] else None,
+                    "can_book": r["can_book"],
+                    "slots": [
+                        s for s in by_post.get(r["post_id"], []) if s["slot_id"] != r["slot_id"]
+                    ]
+                    if bookable
+                    else [],
+                }
+            )
+        )
+    return out

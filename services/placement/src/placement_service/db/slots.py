@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -127,3 +128,41 @@ async def unbook(conn: asyncpg.Connection, application_id: str, post_id: str) ->
         application_id,
         post_id,
     )
+
+
+async def my_interviews(conn: asyncpg.Connection, student_id: str) -> list[dict[str, Any]]:
+    """Every post the student's live applications chose, with the interview's time and place
+    (never its score or refusal reason) and the booked slot; best choice first."""
+    rows = await conn.fetch(
+        """SELECT a.application_id, a.season_id, c.rank, c.post_id, p.title, p.unit_id,
+                  u.name AS unit_name, p.status AS post_status,
+                  i.scheduled_at, i.place AS interview_place,
+                  (a.status <> 'ineligible' AND NOT coalesce(i.refused, false)) AS can_book,
+                  b.slot_id, sl.starts_at, sl.ends_at, sl.place, sl.online_url
+           FROM application a
+           JOIN application_choice c ON c.application_id = a.application_id
+           JOIN post p ON p.post_id = c.post_id
+           LEFT JOIN unit u ON u.unit_id = p.unit_id
+           LEFT JOIN interview i ON i.application_id = a.application_id AND i.post_id = c.post_id
+           LEFT JOIN interview_booking b ON b.application_id = a.application_id
+                AND b.post_id = c.post_id
+           LEFT JOIN interview_slot sl ON sl.slot_id = b.slot_id
+           WHERE a.student_id = $1 AND a.status <> 'withdrawn'
+           ORDER BY a.created_at DESC, c.rank""",
+        student_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def open_slots(
+    conn: asyncpg.Connection, post_ids: list[str], after: datetime
+) -> list[dict[str, Any]]:
+    """Slots of these posts that start after `after` and have a free place."""
+    rows = await conn.fetch(
+        f"""SELECT {_SLOT} FROM interview_slot
+            WHERE post_id = ANY($1::text[]) AND starts_at > $2 AND booked < capacity
+            ORDER BY starts_at, slot_id""",
+        post_ids,
+        after,
+    )
+    return [dict(r) for r in rows]

@@ -15,10 +15,11 @@ import pytest
 from fanxiang_local.testing import eventually
 from placement_service.app import create_app
 from placement_service.domain.id_numbers import IdNumberCipher, derive_key
+from tests.integration.placement.test_branch import activity_body
 from tests.integration.placement.test_interview_slots import slot_body
 from tests.integration.placement.test_onboarding import offer, placed
 from tests.integration.placement.test_unit_registration import register
-from tests.integration.placement.world import World, new_phone, post_body, season_body
+from tests.integration.placement.world import SEASON, World, new_phone, post_body, season_body
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +38,8 @@ COMMITTEE = {"coordinator", "county_a"}
 OWNER_SIDE = {"coordinator", "county_a", "unit_a"}
 STUDENTS = {"student_a", "student_b"}
 EVERYONE = set(ROLES)
+ORGANISERS = {"coordinator", "officer"}
+BRANCH = "/v1/seasons/{season}/branch"
 PUBLIC = {
     ("POST", "/v1/auth/codes"),
     ("POST", "/v1/auth/tokens"),
@@ -215,6 +218,29 @@ def cases() -> list[Case]:
         Case("GET", "/v1/post-imports/template.csv", OWNER_SIDE | {"county_b", "unit_b"}),
         Case("POST", "/v1/post-imports", OWNER_SIDE, upload=True),
         Case("GET", "/v1/audit", {"coordinator"}),
+        # The League branch: nobody in this world is on post, so no student is a member.
+        Case("GET", BRANCH, ORGANISERS),
+        Case("GET", f"{BRANCH}/members", ORGANISERS),
+        Case("POST", f"{BRANCH}/nominations", set(), {"office": "committee_member"}),
+        Case("GET", f"{BRANCH}/nominations", {"coordinator"} | STUDENTS),
+        # The nominee is not on post: the coordinator's approval is a 409, the rejection works.
+        Case("POST", f"{BRANCH}/nominations/{{nomination}}/approve", {"coordinator"}, {}),
+        Case(
+            "POST", f"{BRANCH}/nominations/{{nomination}}/reject", {"coordinator"}, {"reason": "x"}
+        ),
+        Case("POST", f"{BRANCH}/activities", ORGANISERS, lambda: activity_body()),
+        Case("GET", f"{BRANCH}/activities", ORGANISERS),
+        Case("GET", f"{BRANCH}/activities/{{activity}}", ORGANISERS),
+        Case("PUT", f"{BRANCH}/activities/{{activity}}/signup", set()),
+        Case("DELETE", f"{BRANCH}/activities/{{activity}}/signup", set()),
+        Case(
+            "POST",
+            f"{BRANCH}/activities/{{activity}}/attendance",
+            ORGANISERS,
+            {"student_ids": ["{student}"]},
+        ),
+        Case("POST", f"{BRANCH}/activities/{{activity2}}/cancel", ORGANISERS, {"reason": "改期"}),
+        Case("GET", f"{BRANCH}/figures", ORGANISERS),
     ]
 
 
@@ -285,6 +311,14 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
     await offer(world, student_a, post)
     [p] = await eventually(lambda: placed(world, student_a_h), what="the offer")
     await _id_number_on_file(world, student_a)
+    activities = [
+        (
+            await c.post(
+                f"/v1/seasons/{SEASON}/branch/activities", json=activity_body(), headers=coordinator
+            )
+        ).json()["activity_id"]
+        for _ in range(2)
+    ]
     ids = {
         "season": "2026-summer",
         "season2": "2026-other",
@@ -302,6 +336,9 @@ async def _prepare(world: World) -> tuple[dict[str, dict[str, str]], dict[str, s
         "spare2": await world.published_post(unit_a),
         "application": application,
         "placement": p["placement_id"],
+        "nomination": await _nomination(world, student_a),
+        "activity": activities[0],
+        "activity2": activities[1],
         "slot": (
             await c.post(f"/v1/posts/{post}/interview-slots", json=slot_body(), headers=unit_a_h)
         ).json()["slot_id"],
@@ -323,6 +360,21 @@ async def _id_number_on_file(world: World, student_id: str) -> None:
         )
     finally:
         await conn.close()
+
+
+async def _nomination(world: World, student_id: str) -> str:
+    """A pending nomination (the matrix has no student on post, who alone may nominate)."""
+    conn = await asyncpg.connect(world.settings.database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO branch_nomination (nomination_id, season_id, student_id, office)"
+            " VALUES ('BN-matrix', $1, $2, 'committee_member')",
+            SEASON,
+            student_id,
+        )
+    finally:
+        await conn.close()
+    return "BN-matrix"
 
 
 async def test_every_role_on_every_endpoint(world: World) -> None:

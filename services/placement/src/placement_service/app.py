@@ -15,6 +15,7 @@ from placement_service.api import (
     accounts,
     applications,
     auth,
+    branch,
     exports,
     imports,
     interviews,
@@ -46,6 +47,7 @@ ROUTERS = [
     slots.router,
     slots.mine,
     placements.router,
+    branch.router,
     exports.router,
 ]
 

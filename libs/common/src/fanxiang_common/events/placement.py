@@ -352,3 +352,65 @@ class PlacementCompletedV1(_PlacementEvent):
     type: ClassVar[str] = "placement.onboarding.completed.v1"
 
     rating: int | None = Field(default=None, ge=1, le=5)
+
+
+# --- the season's League branch (临时团支部) -------------------------------------------------------
+# On the applications topic: the branch follows onboarding (its members are the students on
+# post), and notify already reads this topic. Keyed by the nomination or the activity.
+
+
+class _NominationEvent(EventData):
+    topic: ClassVar[Topic] = APPLICATIONS
+    aggregate_field: ClassVar[str] = "nomination_id"
+
+    nomination_id: str
+    season_id: str
+    student_id: str
+    office: str = Field(description="secretary (书记), deputy_secretary (副书记), committee_member")
+
+
+class BranchOfficerNominatedV1(_NominationEvent):
+    """A member of the branch nominated themself for an office (the coordinator decides)."""
+
+    type: ClassVar[str] = "placement.branch.officer-nominated.v1"
+
+
+class BranchOfficerDecidedV1(_NominationEvent):
+    """The coordinator approved (the student now holds the office) or rejected a nomination."""
+
+    type: ClassVar[str] = "placement.branch.officer-decided.v1"
+
+    approved: bool
+    reason: str | None = None
+    decided_by: str
+
+
+class _ActivityEvent(EventData):
+    topic: ClassVar[Topic] = APPLICATIONS
+    aggregate_field: ClassVar[str] = "activity_id"
+
+    activity_id: str
+    season_id: str
+    title: str
+    starts_at: datetime
+
+
+class BranchActivityAnnouncedV1(_ActivityEvent):
+    """An officer (or the coordinator) announced an activity to the branch's members."""
+
+    type: ClassVar[str] = "placement.branch.activity-announced.v1"
+
+    kind: str = Field(description="lecture, sports, volunteer, forum or other")
+    ends_at: datetime
+    place: str
+    capacity: int = Field(ge=1)
+    description: str | None = None
+    organised_by: str
+
+
+class BranchActivityCancelledV1(_ActivityEvent):
+    """An announced activity will not take place."""
+
+    type: ClassVar[str] = "placement.branch.activity-cancelled.v1"
+
+    reason: str

@@ -115,6 +115,40 @@ def start_service(
     return subprocess.Popen(cmd, env=env)
 
 
+def start_anchor(port: int, dsn: str, workers: int) -> subprocess.Popen[bytes]:
+    """The floor to compare with (anchor.py), served exactly as placement is."""
+    env = {**os.environ, "ANCHOR_DATABASE_URL": dsn}
+    cmd = [
+        sys.executable, "-m", "uvicorn", "anchor:app", "--app-dir", str(HERE),
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--loop", "uvloop",
+        "--http", "httptools", "--log-level", "warning", "--workers", str(workers),
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, env=env)
+
+
+async def anchor_closed_loop(
+    pg_url: str, workers: int, request_path: str, seconds: float
+) -> dict[str, object]:
+    dsn = pg_url.rsplit("/", 1)[0] + f"/fx_bench_anchor_{uuid.uuid4().hex[:6]}"
+    await ensure_database(dsn)
+    port = free_port()
+    anchor = start_anchor(port, dsn, workers)
+    try:
+        deadline = time.monotonic() + 60
+        while not _port_open(port) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        return run_load(port, request_path, "--concurrency", "32", "--duration", str(seconds))
+    finally:
+        anchor.terminate()
+        anchor.wait(timeout=30)
+        await drop_database(dsn)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 async def wait_ready(base: str, within: float = 120) -> None:
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(base_url=base) as c:
@@ -328,6 +362,8 @@ async def main(rates: list[float], duration: float, workers: int, closed_s: floa
             capacity = run_load(
                 port, closed_file, "--concurrency", "32", "--duration", str(closed_s)
             )
+            # The anchor, on the same requests, right after: the same machine state.
+            floor = await anchor_closed_loop(pg_url, workers, closed_file, closed_s)
             os.unlink(closed_file)
             created = sum(
                 int(r["statuses"].get("201", 0))  # type: ignore[attr-defined]
@@ -348,7 +384,12 @@ async def main(rates: list[float], duration: float, workers: int, closed_s: floa
             service.terminate()
             service.wait(timeout=30)
             await drop_database(dsn)
-    print(json.dumps({"fixed_rate": runs, "closed_loop": capacity}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"fixed_rate": runs, "closed_loop": capacity, "anchor_closed_loop": floor},
+            ensure_ascii=False,
+        )
+    )
     print(
         f"application submissions (POST /v1/applications, 5 choices, Idempotency-Key), "
         f"uvicorn workers={workers}, fixed-rate runs of {duration:g} s"
@@ -369,6 +410,12 @@ async def main(rates: list[float], duration: float, workers: int, closed_s: floa
         f"{capacity['p99_ms']} | {capacity['max_ms']} | | | |"
     )
     bad = [r for r in (*runs, capacity) if set(r["statuses"]) != {"201"} or r["errors"]]  # type: ignore[arg-type]
+    print(
+        f"| anchor (anchor.py: FastAPI + one INSERT), closed loop | {floor['throughput']} | "
+        f"{floor['p50_ms']} | {floor['p99_ms']} | {floor['max_ms']} | | | |"
+    )
+    ratio = float(capacity["throughput"]) / float(floor["throughput"])  # type: ignore[arg-type]
+    print(f"closed-loop throughput, placement / anchor: {ratio:.2f}")
     print(f"non-201 answers or connection errors in {len(bad)} runs")
     print(
         f"accepted (201): {created}; rows: {rows}; submitted events on Kafka: {events}; "

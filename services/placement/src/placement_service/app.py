@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
 
 from fanxiang_common.app import create_service_app
-from fanxiang_common.errors import Conflict, Unprocessable
 from placement_service.api import (
     accounts,
     applications,
@@ -63,23 +59,6 @@ def create_app(settings: PlacementSettings | None = None) -> FastAPI:
         routers=ROUTERS,
     )
 
-    # Last line of defence: input the validators let through but PostgreSQL refuses is the
-    # caller's mistake (4xx), never a 500.
-    @app.exception_handler(asyncpg.DataError)
-    async def data_error(request: Request, exc: asyncpg.DataError) -> JSONResponse:
-        err = Unprocessable(f"a value was not accepted: {exc}")
-        return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
-
-    @app.exception_handler(asyncpg.IntegrityConstraintViolationError)
-    async def integrity_error(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
-        err = Conflict(f"this conflicts with existing data: {exc}")
-        return JSONResponse({"detail": err.detail()}, status_code=err.status_code)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        # Framework refusals (no such route, a body that is not JSON) in the same shape as ours.
-        loc = ["body"] if "body" in str(exc.detail) else []
-        body = {"detail": [{"loc": loc, "msg": str(exc.detail), "type": f"http_{exc.status_code}"}]}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-
+    # PostgreSQL's refusals (422/409) and framework errors are answered in the common shape
+    # by fanxiang_common.app, for every service.
     return app

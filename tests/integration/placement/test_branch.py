@@ -4,6 +4,7 @@ coordinator's approval, activities with sign-up, attendance and figures."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -283,6 +284,14 @@ async def test_a_branch_from_nominations_to_figures(world: World) -> None:
     [cancelled] = by_type["placement.branch.activity-cancelled.v1"]
     assert cancelled["subject"] == game["activity_id"]
     assert cancelled["data"]["reason"] == "场馆检修，改期另行通知"
+
+    # The last place, wanted by three at once: one gets it, never more than the capacity.
+    r = await c.post(f"{BRANCH}/activities", headers=ha, json=activity_body(capacity=1))
+    last = f"{BRANCH}/activities/{r.json()['activity_id']}/signup"
+    codes = sorted(
+        r.status_code for r in await asyncio.gather(*(c.put(last, headers=h) for h in (ha, hb, hc)))
+    )
+    assert codes == [200, 409, 409]
 
 
 async def test_activity_input_is_checked_field_by_field(world: World) -> None:

@@ -233,9 +233,12 @@ async def participants(conn: asyncpg.Connection, activity_id: str) -> list[dict[
 
 
 async def sign_up(conn: asyncpg.Connection, activity_id: str, student_id: str) -> str:
-    """'new', 'already' or 'full' — the place is taken by one guarded UPDATE (no overfill)."""
-    if await conn.fetchval(
-        "SELECT true FROM branch_signup WHERE activity_id = $1 AND student_id = $2",
+    """'new', 'already' or 'full'. The row first (a concurrent twin waits on it and finds it
+    taken), then the place by one guarded UPDATE (no overfill); on 'full' the caller raises,
+    which rolls the row back."""
+    if not await conn.fetchval(
+        "INSERT INTO branch_signup (activity_id, student_id) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING RETURNING true",
         activity_id,
         student_id,
     ):
@@ -245,14 +248,7 @@ async def sign_up(conn: asyncpg.Connection, activity_id: str, student_id: str) -
         " WHERE activity_id = $1 AND signed_up < capacity RETURNING true",
         activity_id,
     )
-    if not taken:
-        return "full"
-    await conn.execute(
-        "INSERT INTO branch_signup (activity_id, student_id) VALUES ($1, $2)",
-        activity_id,
-        student_id,
-    )
-    return "new"
+    return "new" if taken else "full"
 
 
 async def withdraw_sign_up(conn: asyncpg.Connection, activity_id: str, student_id: str) -> bool:

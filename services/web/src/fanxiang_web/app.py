@@ -25,6 +25,7 @@ from fanxiang_web.api import (
     liaison,
     match,
     misc,
+    registration,
     student,
     survey,
     unit,
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 ROUTERS = [
     misc.router,
     auth.router,
+    registration.router,
     student.router,
     unit.router,
     county.router,

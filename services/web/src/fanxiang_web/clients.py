@@ -212,6 +212,9 @@ class Api:
     async def put(self, service: Service, path: str, json: Any) -> Any:
         return await self.services.call(service, "PUT", path, token=self.token, json=json)
 
+    async def delete(self, service: Service, path: str) -> Any:
+        return await self.services.call(service, "DELETE", path, token=self.token)
+
     async def all_pages(
         self, service: Service, path: str, *, cap: int = 2000, **params: Any
     ) -> list[dict[str, Any]]:

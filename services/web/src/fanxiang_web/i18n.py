@@ -62,6 +62,15 @@ FLASH: dict[str, str] = {
     "round_published": "匹配结果已发布，录用通知正在发给学生",
     "survey_submitted": "问卷已提交，谢谢！",
     "id_number_saved": "身份证号已保存",
+    "interview_booked": "面试已预约",
+    "interview_cancelled": "已取消面试预约",
+    "slot_created": "面试时间已发布",
+    "slot_deleted": "面试时间已删除",
+    "unit_approved": "已通过登记，单位联系人现在可以登录",
+    "unit_rejected": "已驳回登记",
+    "account_disabled": "账户已停用",
+    "account_enabled": "账户已启用",
+    "signed_out_everywhere": "已在所有设备上退出登录",
 }
 
 # Error types (placement's codes and pydantic's) → what a person reads.
@@ -100,6 +109,9 @@ _BY_TYPE = {
     "not_found": "找不到这条记录",
     "conflict": "与现有数据冲突",
     "unavailable": "服务暂时不可用，请稍后再试",
+    "slot_full": "这个时间已约满，请选择其他时间",
+    "slot_started": "面试已经开始，不能再更改",
+    "slot_booked": "已有学生预约这个时间，不能删除",
     "id_number_missing": "学生还没有填写身份证号（定岗办理保险用），请提醒学生在“录用与承诺书”中填写",
     # Matching's codes.
     "unstable": "这一轮没有通过稳定性检查，不能发布",
@@ -130,6 +142,11 @@ _BY_FIELD = {
     ("student_id", "invalid"): "这一轮没有这名学生",
     ("accept_by", "invalid"): "确认截止时间必须晚于现在",
     ("id_number", "invalid"): "身份证号不正确，请核对（18 位，最后一位可以是 X）",
+    ("starts_at", "invalid"): "开始时间要晚于现在，并在本季面试时间内",
+    ("ends_at", "invalid"): "结束时间要晚于开始时间（最长 8 小时），并在本季面试时间内",
+    ("place", "invalid"): "请填写面试地点或线上会议链接",
+    ("online_url", "string_pattern_mismatch"): "请填写以 http:// 或 https:// 开头的链接",
+    ("contact_phone", "conflict"): "这个手机号已经有账户或正在等待审核",
     ("locality_exceptions", "invalid"): "这名学生在本实践季没有有效报名",
 }
 

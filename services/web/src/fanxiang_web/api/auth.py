@@ -3,6 +3,7 @@ notify; outside production placement also returns it, and the page shows it for 
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,12 +12,13 @@ from fastapi.responses import Response
 from fanxiang_common.settings import Environment
 from fanxiang_web import ui
 from fanxiang_web.api.misc import home_of
-from fanxiang_web.clients import ApiError
+from fanxiang_web.clients import ApiError, ServiceDown
 from fanxiang_web.db import sessions
 from fanxiang_web.domain.masking import mask_phone
 from fanxiang_web.i18n import Translator
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 
 def _login(request: Request, status_code: int = 200, **context: Any) -> Response:
@@ -102,11 +104,36 @@ async def sign_in(
     return response
 
 
+async def _revoke(request: Request, token: str, path: str) -> None:
+    """Ask placement to revoke the token; signing out here happens whatever it answers (an
+    expired or already revoked token, placement down: the session goes all the same)."""
+    try:
+        await ui.services_of(request).call("placement", "POST", path, token=token, json={})
+    except (ApiError, ServiceDown) as exc:
+        log.info("token not revoked at sign-out", extra={"reason": str(exc)})
+
+
 @router.post("/logout")
 async def sign_out(request: Request) -> Response:
+    """Sign out: placement revokes the token, and the session is deleted."""
+    session = await ui.load_session(request)
+    if session is not None:
+        await _revoke(request, session.token, "/v1/auth/sign-out")
     if sid := request.cookies.get(ui.SESSION_COOKIE):
         async with request.app.state.runtime.pool.acquire() as conn:
             await sessions.delete(conn, sid)
     response = ui.redirect("/login", flash="signed_out")
+    response.delete_cookie(ui.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/account/sign-out-everywhere")
+async def sign_out_everywhere(ctx: ui.Anyone) -> Response:
+    """Every token of the person is revoked (placement) and every session of theirs here goes:
+    a lost phone, a shared computer."""
+    await ctx.api.post("placement", "/v1/auth/sign-out-everywhere")
+    async with ctx.request.app.state.runtime.pool.acquire() as conn:
+        await sessions.delete_all(conn, ctx.session.subject)
+    response = ui.redirect("/login", flash="signed_out_everywhere")
     response.delete_cookie(ui.SESSION_COOKIE, path="/")
     return response

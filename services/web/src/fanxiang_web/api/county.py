@@ -161,9 +161,10 @@ async def _units_page(
     values: dict[str, Any] | None = None,
     errors: ui.FormErrors = ui.NO_ERRORS,
     status_code: int = 200,
+    reject_errors: dict[str, ui.FormErrors] | None = None,
 ) -> Response:
-    units, reference = await asyncio.gather(
-        ctx.api.all_pages("placement", "/v1/units"), ctx.api.reference()
+    units, reference, admins = await asyncio.gather(
+        ctx.api.all_pages("placement", "/v1/units"), ctx.api.reference(), _unit_admins(ctx)
     )
     counties = county_names(reference)
     own = ctx.session.county if ctx.session.role == "county" else None
@@ -176,7 +177,13 @@ async def _units_page(
     return ctx.render(
         "county/units.html",
         status_code=status_code,
-        units=sorted(units, key=lambda u: (u["county"], u["name"])),
+        units=sorted(
+            (u for u in units if u.get("status", "active") == "active"),
+            key=lambda u: (u["county"], u["name"]),
+        ),
+        pending=[u for u in units if u.get("status") == "pending"],
+        admins=admins,
+        reject_errors=reject_errors or {},
         values=values,
         errors=errors,
         counties=counties,
@@ -215,6 +222,60 @@ async def register_unit(ctx: ui.Committee) -> Response:
         errors = ui.api_errors(ctx.t, exc, UNIT_FIELDS)
         return await _units_page(ctx, form, errors, ui.form_status(ctx.request))
     return ui.redirect("/c/units", flash="unit_registered")
+
+
+async def _unit_admins(ctx: ui.Ctx) -> dict[str, dict[str, Any]]:
+    """Unit id → its admin account, for disabling and enabling it. Placement lists accounts
+    to the coordinator only, so a county committee's page has none."""
+    if ctx.session.role != "coordinator":
+        return {}
+    found = await ctx.api.all_pages("placement", "/v1/accounts", role="unit")
+    return {a["unit_id"]: a for a in found if a.get("unit_id")}
+
+
+@router.post("/units/{unit_id}/approve")
+async def approve_unit(ctx: ui.Committee, unit_id: str) -> Response:
+    """A self-registered unit becomes active; its contact can sign in as the unit."""
+    try:
+        await ctx.api.post("placement", f"/v1/units/{unit_id}/approve")
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {unit_id: ui.api_errors(ctx.t, exc, [])}
+        return await _units_page(ctx, status_code=ui.form_status(ctx.request), reject_errors=errors)
+    return ui.redirect("/c/units", flash="unit_approved")
+
+
+@router.post("/units/{unit_id}/reject")
+async def reject_unit(
+    ctx: ui.Committee, unit_id: str, reason: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        await ctx.api.post("placement", f"/v1/units/{unit_id}/reject", {"reason": reason.strip()})
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        errors = {unit_id: ui.api_errors(ctx.t, exc, ["reason"])}
+        return await _units_page(ctx, status_code=ui.form_status(ctx.request), reject_errors=errors)
+    return ui.redirect("/c/units", flash="unit_rejected")
+
+
+@router.post("/accounts/{account_id}/{action}")
+async def switch_account(
+    ctx: ui.Committee,
+    account_id: str,
+    action: str,
+    reason: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Disable or enable an account (the coordinator: anyone's but their own; a committee: its
+    units' admins). Placement refuses what the caller may not do; the error page says why."""
+    if action not in ("disable", "enable"):
+        return ui.render(ctx.request, "error.html", 404, code=404)
+    body = {"reason": reason.strip()} if reason.strip() else {}
+    await ctx.api.post("placement", f"/v1/accounts/{account_id}/{action}", body)
+    flash = "account_disabled" if action == "disable" else "account_enabled"
+    return ui.redirect(ui.safe_next(next, "/c/units"), flash=flash)
 
 
 @router.post("/students/{student_id}/reveal")

@@ -21,6 +21,7 @@ from fanxiang_web.api.common import (
 from fanxiang_web.clients import ApiError
 from fanxiang_web.db import sessions
 from fanxiang_web.domain import choices as choice_list
+from fanxiang_web.domain import interviews as interview_list
 from fanxiang_web.domain import listing, seasons
 from fanxiang_web.domain.distance import Home, seats_from_reference
 from fanxiang_web.domain.errors import FieldError
@@ -159,8 +160,14 @@ async def home(ctx: ui.Student) -> Response:
         _application(ctx, season["season_id"]), _placements(ctx, season["season_id"])
     )
     chosen, unsaved = await _choices(ctx, season["season_id"], application)
+    interviews: list[dict[str, Any]] = []
+    if _live(application) and not placements:
+        interviews = await _my_interviews(ctx, season["season_id"])
     return ctx.render(
         "student/home.html",
+        next_interview=interview_list.upcoming(interviews, now()),
+        to_book=interview_list.bookable(interviews),
+        is_link=interview_list.is_link,
         season=season,
         me=me,
         consents=_consents(me),
@@ -170,6 +177,64 @@ async def home(ctx: ui.Student) -> Response:
         unsaved=unsaved,
         applying=seasons.window(season, "applications", now()),
     )
+
+
+# --- interviews ------------------------------------------------------------------------------
+
+
+async def _my_interviews(ctx: ui.Ctx, season_id: str | None) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = await ctx.api.get("placement", "/v1/applications/mine/interviews")
+    return [i for i in found if season_id is None or i["season_id"] == season_id]
+
+
+async def _interviews_page(
+    ctx: ui.Ctx, errors: dict[str, ui.FormErrors] | None = None, status_code: int = 200
+) -> Response:
+    season = await current_season(ctx)
+    items = await _my_interviews(ctx, season["season_id"] if season else None)
+    return ctx.render(
+        "student/interviews.html",
+        status_code=status_code,
+        items=items,
+        errors=errors or {},
+        is_link=interview_list.is_link,
+    )
+
+
+@router.get("/interviews")
+async def interviews(ctx: ui.Student) -> Response:
+    """My interview per post I applied to: the time and place (set by the unit or booked), and
+    the slots I may book, move to or cancel."""
+    return await _interviews_page(ctx)
+
+
+@router.post("/interviews/{post_id}/booking")
+async def book_interview(
+    ctx: ui.Student, post_id: str, slot_id: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        await ctx.api.put(
+            "placement", f"/v1/posts/{post_id}/interview-booking", {"slot_id": slot_id}
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        # The slot is a radio button, not a field with a message: say it at the top.
+        errors = {post_id: ui.api_errors(ctx.t, exc, [])}
+        return await _interviews_page(ctx, errors, ui.form_status(ctx.request))
+    return ui.redirect("/s/interviews", flash="interview_booked")
+
+
+@router.post("/interviews/{post_id}/cancel")
+async def cancel_interview(ctx: ui.Student, post_id: str) -> Response:
+    try:
+        await ctx.api.delete("placement", f"/v1/posts/{post_id}/interview-booking")
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        errors = {post_id: ui.api_errors(ctx.t, exc, [])}
+        return await _interviews_page(ctx, errors, ui.form_status(ctx.request))
+    return ui.redirect("/s/interviews", flash="interview_cancelled")
 
 
 # --- posts -----------------------------------------------------------------------------------

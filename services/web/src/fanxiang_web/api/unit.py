@@ -314,6 +314,80 @@ async def refuse(
     return ui.redirect(f"/u/posts/{post_id}/applicants", flash="applicant_refused")
 
 
+# --- interview slots (the students book them) -----------------------------------------------
+
+SLOT_FIELDS = ["starts_at", "ends_at", "place", "online_url", "capacity"]
+
+
+async def _slots_page(
+    ctx: ui.Ctx,
+    post_id: str,
+    errors: ui.FormErrors = ui.NO_ERRORS,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    post, slots = await asyncio.gather(
+        ctx.api.get("placement", f"/v1/posts/{post_id}"),
+        ctx.api.get("placement", f"/v1/posts/{post_id}/interview-slots"),
+    )
+    return ctx.render(
+        "unit/slots.html",
+        status_code=status_code,
+        post=post,
+        slots=slots,
+        errors=errors,
+        values=values or {"capacity": "1"},
+    )
+
+
+@router.get("/posts/{post_id}/slots")
+async def slots(ctx: Interviewer, post_id: str) -> Response:
+    """The post's interview slots with who booked each; publish one; delete an empty one."""
+    return await _slots_page(ctx, post_id)
+
+
+def slot_body(form: dict[str, str]) -> dict[str, Any]:
+    """The slot form → placement's SlotIn (times typed in Beijing time; an empty place or
+    link left out; placement names whatever is wrong)."""
+    body: dict[str, Any] = {}
+    for name in ("starts_at", "ends_at"):
+        value = form.get(name, "").strip()
+        try:
+            body[name] = beijing_to_aware(value) if value else ""
+        except ValueError:
+            body[name] = value
+    for name in ("place", "online_url"):
+        if value := form.get(name, "").strip():
+            body[name] = value
+    body["capacity"] = form.get("capacity", "").strip()
+    return body
+
+
+@router.post("/posts/{post_id}/slots")
+async def create_slot(ctx: Interviewer, post_id: str) -> Response:
+    form = {k: str(v) for k, v in (await ctx.request.form()).items()}
+    try:
+        await ctx.api.post("placement", f"/v1/posts/{post_id}/interview-slots", slot_body(form))
+    except ApiError as exc:
+        if exc.status in (401, 404):
+            raise
+        errors = ui.api_errors(ctx.t, exc, SLOT_FIELDS)
+        return await _slots_page(ctx, post_id, errors, ui.form_status(ctx.request), form)
+    return ui.redirect(f"/u/posts/{post_id}/slots", flash="slot_created")
+
+
+@router.post("/posts/{post_id}/slots/{slot_id}/delete")
+async def delete_slot(ctx: Interviewer, post_id: str, slot_id: str) -> Response:
+    try:
+        await ctx.api.delete("placement", f"/v1/posts/{post_id}/interview-slots/{slot_id}")
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        errors = ui.api_errors(ctx.t, exc, [])
+        return await _slots_page(ctx, post_id, errors, ui.form_status(ctx.request))
+    return ui.redirect(f"/u/posts/{post_id}/slots", flash="slot_deleted")
+
+
 # --- placed students: arrival and completion -------------------------------------------------
 
 

@@ -59,6 +59,11 @@ async def delete(conn: asyncpg.Connection, session_id: str) -> None:
     await conn.execute("DELETE FROM web_session WHERE session_hash = $1", _hash(session_id))
 
 
+async def delete_all(conn: asyncpg.Connection, subject: str) -> None:
+    """Every session of one person (signed out everywhere: their tokens are revoked)."""
+    await conn.execute("DELETE FROM web_session WHERE subject = $1", subject)
+
+
 def expiry(expires_in_s: int) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=expires_in_s)
 

@@ -365,5 +365,24 @@ def test_a_student_a_round_did_not_place_is_told() -> None:
     assert p.recipient.key == "student:S" and p.essential
 
 
+def test_a_branch_nomination_goes_to_the_coordinator_and_the_decision_to_the_student() -> None:
+    data = {
+        "nomination_id": "BN-1",
+        "season_id": "s",
+        "student_id": "S-1",
+        "office": "secretary",
+        "office_name": "书记",
+    }
+    [p] = rules.plan("placement.branch.officer-nominated.v1", data, now=NOON)
+    assert p.recipient.key == "coordinator:city" and p.params == {"office_name": "书记"}
+    decided = {**data, "approved": True, "reason": None, "decided_by": "A-c"}
+    [yes] = rules.plan("placement.branch.officer-decided.v1", decided, now=NOON)
+    assert (yes.recipient.key, yes.template) == ("student:S-1", "branch-officer-approved")
+    assert "书记" in templates.render(templates.current(yes.template), yes.params, Language.ZH).body
+    no = {**decided, "approved": False, "reason": "书记已有人选"}
+    [p] = rules.plan("placement.branch.officer-decided.v1", no, now=NOON)
+    assert p.template == "branch-officer-rejected" and p.params["reason"] == "书记已有人选"
+
+
 def test_events_without_a_rule_make_nothing() -> None:
     assert rules.plan("placement.post.capacity-changed.v1", {"post_id": "P"}, now=NOON) == []

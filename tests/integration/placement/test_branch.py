@@ -271,12 +271,15 @@ async def test_a_branch_from_nominations_to_figures(world: World) -> None:
     by_type: dict[str, list[dict[str, Any]]] = {}
     for e in events:
         by_type.setdefault(e["type"], []).append(e)
-    assert len(by_type["placement.branch.officer-nominated.v1"]) == 3
+    nominated = "placement.branch.officer-nominated.v1"
+    assert len(by_type[nominated]) == 3
     decided = {
         e["data"]["student_id"]: (e["data"]["approved"], e["data"]["reason"])
         for e in by_type["placement.branch.officer-decided.v1"]
     }
     assert decided == {a: (True, None), b: (False, "书记已有人选，欢迎竞任委员"), cc: (True, None)}
+    names = {e["data"]["student_id"]: e["data"]["office_name"] for e in by_type[nominated]}
+    assert names == {a: "书记", b: "书记", cc: "委员"}
     announced = {e["subject"]: e["data"] for e in by_type["placement.branch.activity-announced.v1"]}
     assert set(announced) == {lecture["activity_id"], game["activity_id"]}
     assert announced[lecture["activity_id"]]["organised_by"] == a

@@ -367,6 +367,7 @@ class _NominationEvent(EventData):
     season_id: str
     student_id: str
     office: str = Field(description="secretary (书记), deputy_secretary (副书记), committee_member")
+    office_name: str = Field(description="the office as people say it: 书记, 副书记 or 委员")
 
 
 class BranchOfficerNominatedV1(_NominationEvent):

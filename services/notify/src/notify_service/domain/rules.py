@@ -277,7 +277,36 @@ RULES: tuple[Rule, ...] = (
         essential=True,
         params={"unit_name": "name"},
     ),
+    # The League branch: a member's nomination for an office, decided by the coordinator.
+    _student(
+        "placement.branch.officer-decided.v1",
+        APPLICATIONS,
+        "branch-officer-decided",
+        template="branch-officer-approved",
+        channels=(INBOX, WECHAT),
+        essential=False,
+        when={"approved": True},
+    ),
+    _student(
+        "placement.branch.officer-decided.v1",
+        APPLICATIONS,
+        "branch-officer-decided",
+        template="branch-officer-rejected",
+        channels=(INBOX, WECHAT),
+        essential=False,
+        when={"approved": False},
+    ),
     # --- to the coordinator ---
+    Rule(
+        "placement.branch.officer-nominated.v1",
+        APPLICATIONS,
+        "branch-officer-to-approve",
+        audience=Audience.COORDINATOR,
+        recipient_field=None,
+        template="branch-officer-to-approve",
+        channels=(INBOX,),
+        essential=True,
+    ),
     Rule(
         "matching.round.finished.v1",
         ROUNDS,

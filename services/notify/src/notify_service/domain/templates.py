@@ -230,7 +230,34 @@ _ALL: tuple[Template, ...] = (
         ),
         params=_POST,
     ),
+    _t(
+        "branch-officer-approved",
+        ("团支部任职", "你已获批担任临时团支部{office_name}，可以组织支部活动了。"),
+        (
+            "Branch office",
+            "You are now {office_name} of the temporary League branch and may organise its activities.",
+        ),
+        params={"office_name": Kind.TEXT},
+    ),
+    _t(
+        "branch-officer-rejected",
+        ("团支部竞任结果", "你竞任临时团支部{office_name}未获批准。原因：{reason}"),
+        (
+            "Branch office",
+            "Your nomination as {office_name} of the temporary League branch was not approved. Reason: {reason}",
+        ),
+        params={"office_name": Kind.TEXT, "reason": Kind.TEXT},
+    ),
     # --- committees and the coordinator ---
+    _t(
+        "branch-officer-to-approve",
+        ("团支部竞任待审批", "有团员竞任临时团支部{office_name}，等待你审批。"),
+        (
+            "Branch nomination",
+            "A member nominated themself as {office_name} of the temporary League branch; it waits for your decision.",
+        ),
+        params={"office_name": Kind.TEXT},
+    ),
     _t(
         "post-to-approve",
         ("待审核岗位", "岗位「{post_title}」已提交，等待你审核。"),

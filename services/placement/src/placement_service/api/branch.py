@@ -195,6 +195,7 @@ async def nominate(
                 season_id=season_id,
                 student_id=principal.subject,
                 office=body.office.value,
+                office_name=rules.OFFICE_NAMES[body.office],
             ),
         )
         return NominationOut.model_validate(row)
@@ -259,6 +260,7 @@ async def _decide(
                 season_id=season_id,
                 student_id=row["student_id"],
                 office=row["office"],
+                office_name=rules.OFFICE_NAMES[Office(row["office"])],
                 approved=approve,
                 reason=reason,
                 decided_by=principal.subject,

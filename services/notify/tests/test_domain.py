@@ -384,5 +384,46 @@ def test_a_branch_nomination_goes_to_the_coordinator_and_the_decision_to_the_stu
     assert p.template == "branch-officer-rejected" and p.params["reason"] == "书记已有人选"
 
 
+def test_a_branch_activity_is_announced_to_each_member_and_its_cancellation_to_those_signed_up() -> (
+    None
+):
+    at = NOON + timedelta(days=2)
+    data = {
+        "activity_id": "BA-1",
+        "season_id": "s",
+        "title": "青年人才政策座谈会",
+        "starts_at": at.isoformat(),
+        "kind": "forum",
+        "kind_name": "座谈",
+        "ends_at": (at + timedelta(hours=2)).isoformat(),
+        "place": "团市委会议室",
+        "capacity": 40,
+        "organised_by": "S-1",
+        "member_ids": ["S-1", "S-2", "S-3", "S-2"],
+    }
+    planned = rules.plan("placement.branch.activity-announced.v1", data, now=NOON)
+    assert [p.recipient.key for p in planned] == ["student:S-1", "student:S-2", "student:S-3"]
+    assert {p.purpose for p in planned} == {"branch-activity-announced"}
+    assert not planned[0].essential and Channel.SMS not in planned[0].channels
+    body = templates.render(
+        templates.current("branch-activity-announced"), planned[0].params, Language.ZH
+    ).body
+    assert "青年人才政策座谈会" in body and "座谈" in body and "40" in body
+    assert (
+        rules.plan("placement.branch.activity-announced.v1", {**data, "member_ids": []}, now=NOON)
+        == []
+    )
+    cancelled = {
+        "activity_id": "BA-1",
+        "season_id": "s",
+        "title": "青年人才政策座谈会",
+        "starts_at": at.isoformat(),
+        "reason": "改期",
+        "signed_up_ids": ["S-2"],
+    }
+    [p] = rules.plan("placement.branch.activity-cancelled.v1", cancelled, now=NOON)
+    assert p.recipient.key == "student:S-2" and p.params["reason"] == "改期"
+
+
 def test_events_without_a_rule_make_nothing() -> None:
     assert rules.plan("placement.post.capacity-changed.v1", {"post_id": "P"}, now=NOON) == []

@@ -284,9 +284,12 @@ async def test_a_branch_from_nominations_to_figures(world: World) -> None:
     assert set(announced) == {lecture["activity_id"], game["activity_id"]}
     assert announced[lecture["activity_id"]]["organised_by"] == a
     assert announced[lecture["activity_id"]]["capacity"] == 2
+    assert announced[lecture["activity_id"]]["kind_name"] == "讲座"
+    assert sorted(announced[game["activity_id"]]["member_ids"]) == sorted([a, b, cc])  # not D
     [cancelled] = by_type["placement.branch.activity-cancelled.v1"]
     assert cancelled["subject"] == game["activity_id"]
     assert cancelled["data"]["reason"] == "场馆检修，改期另行通知"
+    assert cancelled["data"]["signed_up_ids"] == [b]
 
     # The last place, wanted by three at once: one gets it, never more than the capacity.
     r = await c.post(f"{BRANCH}/activities", headers=ha, json=activity_body(capacity=1))

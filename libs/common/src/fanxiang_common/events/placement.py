@@ -402,11 +402,16 @@ class BranchActivityAnnouncedV1(_ActivityEvent):
     type: ClassVar[str] = "placement.branch.activity-announced.v1"
 
     kind: str = Field(description="lecture, sports, volunteer, forum or other")
+    kind_name: str = Field(description="讲座, 体育, 志愿服务, 座谈 or 其他")
     ends_at: datetime
     place: str
     capacity: int = Field(ge=1)
     description: str | None = None
     organised_by: str
+    member_ids: list[str] = Field(
+        default_factory=list,
+        description="the branch's members when it was announced (notify tells each of them)",
+    )
 
 
 class BranchActivityCancelledV1(_ActivityEvent):
@@ -415,3 +420,6 @@ class BranchActivityCancelledV1(_ActivityEvent):
     type: ClassVar[str] = "placement.branch.activity-cancelled.v1"
 
     reason: str
+    signed_up_ids: list[str] = Field(
+        default_factory=list, description="the members who had signed up (notify tells them)"
+    )

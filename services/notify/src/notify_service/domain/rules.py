@@ -53,6 +53,9 @@ class Rule:
     secret_fields: tuple[str, ...] = ()
     """Fields used to send but never stored beyond the delivery (a sign-in code)."""
     expires_field: str | None = None
+    fan_out_field: str | None = None
+    """A list of ids the event carries: one notification to each, the id standing in for
+    ``recipient_field`` (a branch activity announced to the branch's members)."""
 
     def matches(self, event_type: str, data: Mapping[str, Any]) -> bool:
         return event_type == self.event_type and all(data.get(k) == v for k, v in self.when.items())
@@ -296,6 +299,27 @@ RULES: tuple[Rule, ...] = (
         essential=False,
         when={"approved": False},
     ),
+    # Its activities: announced to every member, a cancellation to those who signed up.
+    _student(
+        "placement.branch.activity-announced.v1",
+        APPLICATIONS,
+        "branch-activity-announced",
+        template="branch-activity-announced",
+        channels=(INBOX, WECHAT),
+        essential=False,
+        params={"activity_title": "title"},
+        fan_out_field="member_ids",
+    ),
+    _student(
+        "placement.branch.activity-cancelled.v1",
+        APPLICATIONS,
+        "branch-activity-cancelled",
+        template="branch-activity-cancelled",
+        channels=(INBOX, WECHAT),
+        essential=False,
+        params={"activity_title": "title"},
+        fan_out_field="signed_up_ids",
+    ),
     # --- to the coordinator ---
     Rule(
         "placement.branch.officer-nominated.v1",
@@ -410,10 +434,18 @@ def plan(
     """Every notification one event causes under ``rules``."""
     out = []
     for rule in rules_for(event_type, rules):
-        planned = plan_one(rule, data, now=now, lookups=lookups or {})
-        if planned is not None:
-            out.append(planned)
+        for one in _each_recipient(rule, data):
+            planned = plan_one(rule, one, now=now, lookups=lookups or {})
+            if planned is not None:
+                out.append(planned)
     return out
+
+
+def _each_recipient(rule: Rule, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    if rule.fan_out_field is None or rule.recipient_field is None:
+        return [data]
+    ids = data.get(rule.fan_out_field) or []
+    return [{**data, rule.recipient_field: ident} for ident in dict.fromkeys(ids)]
 
 
 def purposes(rules: Sequence[Rule] = RULES) -> dict[str, list[Rule]]:

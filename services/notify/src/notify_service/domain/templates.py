@@ -248,6 +248,35 @@ _ALL: tuple[Template, ...] = (
         ),
         params={"office_name": Kind.TEXT, "reason": Kind.TEXT},
     ),
+    _t(
+        "branch-activity-announced",
+        (
+            "团支部活动",
+            "临时团支部将于 {starts_at} 在 {place} 举办{kind_name}活动「{activity_title}」，"
+            "限 {capacity} 人，欢迎报名。",
+        ),
+        (
+            "Branch activity",
+            "The temporary League branch holds “{activity_title}” ({kind_name}) at {starts_at}, "
+            "{place}; {capacity} places. Sign up on the platform.",
+        ),
+        params={
+            "activity_title": Kind.TEXT,
+            "kind_name": Kind.TEXT,
+            "starts_at": Kind.DATETIME,
+            "place": Kind.TEXT,
+            "capacity": Kind.COUNT,
+        },
+    ),
+    _t(
+        "branch-activity-cancelled",
+        ("团支部活动取消", "原定 {starts_at} 的活动「{activity_title}」取消。原因：{reason}"),
+        (
+            "Branch activity cancelled",
+            "“{activity_title}” at {starts_at} is cancelled. Reason: {reason}",
+        ),
+        params={"activity_title": Kind.TEXT, "starts_at": Kind.DATETIME, "reason": Kind.TEXT},
+    ),
     # --- committees and the coordinator ---
     _t(
         "branch-officer-to-approve",

@@ -384,11 +384,13 @@ async def create_activity(
                 title=body.title,
                 starts_at=body.starts_at,
                 kind=body.kind.value,
+                kind_name=rules.KIND_NAMES[body.kind],
                 ends_at=body.ends_at,
                 place=body.place,
                 capacity=body.capacity,
                 description=body.description,
                 organised_by=principal.subject,
+                member_ids=await db.all_member_ids(conn, season_id),
             ),
         )
         return _activity({**row, "attended": 0}, s, participants=[])
@@ -470,6 +472,7 @@ async def cancel_activity(
                 title=row["title"],
                 starts_at=row["starts_at"],
                 reason=body.reason,
+                signed_up_ids=await db.signed_up_ids(conn, activity_id),
             ),
         )
         return await _detail(conn, await _load(conn, season_id, activity_id), s, None)

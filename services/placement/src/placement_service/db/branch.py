@@ -63,6 +63,23 @@ async def member_ids(conn: asyncpg.Connection, season_id: str, asked: list[str])
     return [r["student_id"] for r in rows]
 
 
+async def all_member_ids(conn: asyncpg.Connection, season_id: str) -> list[str]:
+    rows = await conn.fetch(
+        f"""SELECT DISTINCT student_id FROM placement WHERE season_id = $1
+            AND status IN {MEMBER_STATES!r} ORDER BY student_id""",
+        season_id,
+    )
+    return [r["student_id"] for r in rows]
+
+
+async def signed_up_ids(conn: asyncpg.Connection, activity_id: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT student_id FROM branch_signup WHERE activity_id = $1 ORDER BY student_id",
+        activity_id,
+    )
+    return [r["student_id"] for r in rows]
+
+
 async def member_count(conn: asyncpg.Connection, season_id: str) -> int:
     n: int = await conn.fetchval(
         f"""SELECT count(DISTINCT student_id) FROM placement WHERE season_id = $1

@@ -897,4 +897,5 @@ EN: dict[str, str] = {
     "预约面试": "Book interview",
     "驳回": "Reject",
     "驳回原因": "Reason for rejecting",
+    "这个账户已停用，或单位注册正在等待审核": "This account is disabled, or the unit's registration is waiting for approval",
 }

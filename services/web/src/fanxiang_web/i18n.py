@@ -146,6 +146,7 @@ _BY_FIELD = {
     ("ends_at", "invalid"): "结束时间要晚于开始时间（最长 8 小时），并在本季面试时间内",
     ("place", "invalid"): "请填写面试地点或线上会议链接",
     ("online_url", "string_pattern_mismatch"): "请填写以 http:// 或 https:// 开头的链接",
+    ("phone", "unauthorized"): "这个账户已停用，或单位注册正在等待审核",
     ("contact_phone", "conflict"): "这个手机号已经有账户或正在等待审核",
     ("locality_exceptions", "invalid"): "这名学生在本实践季没有有效报名",
 }

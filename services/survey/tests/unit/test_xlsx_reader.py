@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlsxwriter
 
+from survey_service.domain import xlsx
 from survey_service.domain.tabular import UnreadableExport, open_table
 from survey_service.domain.xlsx import iter_xlsx_rows
 
@@ -152,3 +155,85 @@ def test_many_plain_rows_read_as_the_general_parser_reads_them(tmp_path: Path) -
     wb.close()
     with p.open("rb") as fh:
         assert list(iter_xlsx_rows(fh)) == expected
+
+
+# -- the child process that reads a large sheet -------------------------------------------
+
+
+def _in_process(path: Path) -> list[tuple[int, list[str]]]:
+    with path.open("rb") as fh:
+        return list(iter_xlsx_rows(fh))
+
+
+def _files(tmp_path: Path) -> list[Path]:
+    """Files of the shapes above, on disk (the child reads a file by its path)."""
+    out = []
+    for name, sheet, shared in [
+        ("unusual.xlsx", None, None),
+        ("shared.xlsx", '<row r="1"><c r="A1" t="s"><v>1</v></c></row><row r="2"/>', ["a", "b"]),
+    ]:
+        if sheet is None:
+            buf = _workbook(
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>x&amp;y</t></is></c>'
+                '<c r="C1"><v>1.0</v></c></row>'
+            )
+        else:
+            buf = _workbook(sheet, shared)
+        p = tmp_path / name
+        p.write_bytes(buf.getvalue())
+        out.append(p)
+    p = tmp_path / "many.xlsx"
+    wb = xlsxwriter.Workbook(str(p), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    for r in range(2500):  # several batches and several read chunks
+        ws.write_row(r, 0, [r, f"选项{r % 7}", "长" * (r % 900), "" if r % 3 else "x_y"])
+    wb.close()
+    out.append(p)
+    return out
+
+
+def test_child_process_reads_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _files(tmp_path)
+    expected = [_in_process(p) for p in files]
+    started = []
+    real_popen = xlsx.subprocess.Popen
+    monkeypatch.setattr(xlsx, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(
+        xlsx.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k)
+    )
+    assert [_in_process(p) for p in files] == expected
+    assert len(started) == len(files)  # every file went through a child
+    assert expected[0] == [(1, ["x&y", "", "1"])]
+
+
+def test_child_process_errors_surface_as_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "bad.xlsx"  # a shared-string index past the table
+    p.write_bytes(_workbook('<row r="1"><c r="A1" t="s"><v>5</v></c></row>', ["a"]).getvalue())
+    with pytest.raises(IndexError) as in_process:
+        _in_process(p)
+    monkeypatch.setattr(xlsx, "PARALLEL_MIN_BYTES", 0)
+    with pytest.raises(IndexError) as in_child:
+        _in_process(p)
+    assert str(in_child.value) == str(in_process.value)
+
+
+def test_child_process_ends_when_the_reader_stops_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = _files(tmp_path)[-1]
+    procs: list[subprocess.Popen[bytes]] = []
+    real_popen = xlsx.subprocess.Popen
+
+    def popen(*a: Any, **k: Any) -> subprocess.Popen[bytes]:
+        procs.append(real_popen(*a, **k))
+        return procs[-1]
+
+    monkeypatch.setattr(xlsx, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx.subprocess, "Popen", popen)
+    with p.open("rb") as fh:
+        rows = iter_xlsx_rows(fh)
+        assert next(rows)[0] == 1
+        rows.close()
+    assert procs and procs[0].returncode is not None

@@ -89,6 +89,11 @@ def test_a_student_books_an_interview_slot_the_unit_published(
     # Home and the progress bar lead to it.
     phone.get_by_role("navigation", name="主导航").get_by_role("link", name="首页").click()
     expect(phone.locator(".next-interview")).to_contain_text(f"{day} 10:00")
+    step = phone.get_by_role("list", name="我的进度").get_by_role("link", name="面试")
+    expect(step).to_have_attribute("href", "/s/interviews")
+    shot(phone, "student-home-interview-375")
+    step.click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("我的面试")
 
     # The unit sees who booked.
     unit.reload()
@@ -140,7 +145,14 @@ def test_a_unit_registers_itself_and_the_committee_approves(
     expect(county.get_by_role("row", name=re.compile("北大街社区居委会"))).to_be_visible()
 
     # The contact signs in as the unit.
-    unit = pages.phone()
+    unit = pages.desktop()
     sign_in(unit, stack.web, contact, start="/u")
     expect(unit).to_have_url(stack.web + "/u")
     expect(unit.get_by_role("heading", name="我的岗位")).to_be_visible()
+
+    # From the account page (the header's role and phone link to it): sign out everywhere.
+    unit.get_by_role("link", name=re.compile("实践单位 · 136")).click()
+    expect(unit.get_by_role("heading", name="我的账户")).to_be_visible()
+    unit.get_by_role("button", name="在所有设备上退出").click()
+    expect(unit).to_have_url(stack.web + "/login")
+    flash(unit, "已在所有设备上退出登录")

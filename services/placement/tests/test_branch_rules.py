@@ -18,6 +18,7 @@ from placement_service.domain.branch import (
     check_activity,
     check_attendance_window,
     check_office_free,
+    may_end_office,
     rate,
     require_announced,
     require_member,
@@ -221,3 +222,15 @@ def test_branch_figures_count_held_activities_and_skip_cancelled_ones() -> None:
 def test_an_empty_branch_has_no_rates() -> None:
     f = branch_figures(0, 0, [], 0)
     assert (f.attendance_rate, f.participation_rate, f.activities) == (None, None, 0)
+
+
+def test_an_office_is_ended_by_its_holder_or_the_coordinator_only_while_held() -> None:
+    may_end_office(Principal(subject="S-1", role=Role.STUDENT), "S-1", "approved")
+    may_end_office(_who(Role.COORDINATOR), "S-1", "approved")
+    with pytest.raises(Forbidden):
+        may_end_office(Principal(subject="S-2", role=Role.STUDENT), "S-1", "approved")
+    with pytest.raises(Forbidden):
+        may_end_office(_who(Role.OFFICER), "S-1", "approved")
+    for status in ("pending", "rejected", "ended"):
+        with pytest.raises(Conflict):
+            may_end_office(_who(Role.COORDINATOR), "S-1", status)

@@ -242,6 +242,22 @@ async def test_a_branch_from_nominations_to_figures(world: World) -> None:
     assert r.json()["status"] == "cancelled", r.text
     assert _err(await c.put(f"{game_path}/signup", headers=ha))[::2] == (409, "activity_cancelled")
 
+    # C steps down: their powers stop at once, and they may seek an office again.
+    nc_path = decide.format(nc["nomination_id"], "end")
+    assert (await c.post(nc_path, headers=hb, json={})).status_code == 404
+    r = await c.post(nc_path, headers=hc, json={"reason": "学业繁忙"})
+    assert r.json()["status"] == "ended", r.text
+    assert _err(await c.post(nc_path, headers=coordinator, json={}))[::2] == (409, "invalid_state")
+    assert (
+        await c.post(f"{game_path}/cancel", headers=hc, json={"reason": "x"})
+    ).status_code == 403
+    r = await c.post(f"{BRANCH}/nominations", headers=hc, json={"office": "committee_member"})
+    assert r.status_code == 201, r.text
+    r = await c.post(
+        decide.format(r.json()["nomination_id"], "approve"), headers=coordinator, json={}
+    )
+    assert r.json()["status"] == "approved"
+
     # Figures: the lecture was held (2 signed up, C came, B walked in).
     assert (await c.get(f"{BRANCH}/figures", headers=hb)).status_code == 403
     assert (await c.get(f"{BRANCH}/figures", headers=county)).status_code == 403
@@ -259,12 +275,13 @@ async def test_a_branch_from_nominations_to_figures(world: World) -> None:
         "placement.branch.officer-decided.v1",
         "placement.branch.activity-announced.v1",
         "placement.branch.activity-cancelled.v1",
+        "placement.branch.officer-ended.v1",
     }
 
     async def branch_events() -> list[dict[str, Any]]:
         seen = await topic_events(world.settings, "placement.applications.v1", at_least=1)
         mine = [e for e in seen if e["type"] in branch_types]
-        assert len(mine) >= 9
+        assert len(mine) >= 12
         return mine
 
     events = await eventually(branch_events, what="the branch's events")
@@ -272,7 +289,10 @@ async def test_a_branch_from_nominations_to_figures(world: World) -> None:
     for e in events:
         by_type.setdefault(e["type"], []).append(e)
     nominated = "placement.branch.officer-nominated.v1"
-    assert len(by_type[nominated]) == 3
+    assert len(by_type[nominated]) == 4
+    [ended] = by_type["placement.branch.officer-ended.v1"]
+    assert (ended["data"]["student_id"], ended["data"]["ended_by"]) == (cc, cc)
+    assert ended["data"]["reason"] == "学业繁忙"
     decided = {
         e["data"]["student_id"]: (e["data"]["approved"], e["data"]["reason"])
         for e in by_type["placement.branch.officer-decided.v1"]

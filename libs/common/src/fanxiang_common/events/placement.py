@@ -386,6 +386,15 @@ class BranchOfficerDecidedV1(_NominationEvent):
     decided_by: str
 
 
+class BranchOfficerEndedV1(_NominationEvent):
+    """An office ended early: the holder stepped down or the coordinator removed them."""
+
+    type: ClassVar[str] = "placement.branch.officer-ended.v1"
+
+    reason: str | None = None
+    ended_by: str
+
+
 class _ActivityEvent(EventData):
     topic: ClassVar[Topic] = APPLICATIONS
     aggregate_field: ClassVar[str] = "activity_id"

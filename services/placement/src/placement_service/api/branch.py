@@ -17,6 +17,7 @@ from fanxiang_common.events.placement import (
     BranchActivityAnnouncedV1,
     BranchActivityCancelledV1,
     BranchOfficerDecidedV1,
+    BranchOfficerEndedV1,
     BranchOfficerNominatedV1,
 )
 from placement_service.api.common import (
@@ -26,10 +27,10 @@ from placement_service.api.common import (
     IdempotencyKey,
     LongText,
     Model,
+    OptionalReasonIn,
     Out,
     Page,
     PagingQ,
-    Reason,
     ReasonIn,
     ShortText,
     audit,
@@ -272,13 +273,13 @@ async def _decide(
     return await write(request, principal, None, action)
 
 
-class ApproveIn(Model):
-    reason: Reason | None = None
-
-
 @router.post("/nominations/{nomination_id}/approve", response_model=NominationOut)
 async def approve_nomination(
-    season_id: Id, nomination_id: Id, body: ApproveIn, request: Request, principal: Coordinator
+    season_id: Id,
+    nomination_id: Id,
+    body: OptionalReasonIn,
+    request: Request,
+    principal: Coordinator,
 ) -> JSONResponse:
     """The student takes the office at once (within the limits: one secretary, two deputies,
     five committee members, seven officers in all)."""
@@ -290,6 +291,44 @@ async def reject_nomination(
     season_id: Id, nomination_id: Id, body: ReasonIn, request: Request, principal: Coordinator
 ) -> JSONResponse:
     return await _decide(request, principal, season_id, nomination_id, False, body.reason)
+
+
+@router.post("/nominations/{nomination_id}/end", response_model=NominationOut)
+async def end_office(
+    season_id: Id, nomination_id: Id, body: OptionalReasonIn, request: Request, principal: Caller
+) -> JSONResponse:
+    """The officer steps down, or the coordinator removes them (with a reason, audited); the
+    office is free again and its powers stop at once."""
+
+    async def action(conn: Conn) -> NominationOut:
+        await db.approved_counts(conn, season_id)  # the season's offices, locked
+        row = await db.nomination(conn, season_id, nomination_id)
+        if row is None or (
+            principal.role is Role.STUDENT and row["student_id"] != principal.subject
+        ):
+            raise NotFound(
+                f"season {season_id} has no nomination {nomination_id}",
+                loc=("path", "nomination_id"),
+            )
+        rules.may_end_office(principal, row["student_id"], row["status"])
+        await db.end(conn, nomination_id, body.reason, principal.subject)
+        await audit(conn, principal, "branch.officer.ended", nomination_id, body.reason)
+        await emit(
+            request,
+            conn,
+            BranchOfficerEndedV1(
+                nomination_id=nomination_id,
+                season_id=season_id,
+                student_id=row["student_id"],
+                office=row["office"],
+                office_name=rules.OFFICE_NAMES[Office(row["office"])],
+                reason=body.reason,
+                ended_by=principal.subject,
+            ),
+        )
+        return NominationOut.model_validate(await db.nomination(conn, season_id, nomination_id))
+
+    return await write(request, principal, None, action)
 
 
 # --- activities ----------------------------------------------------------------------------

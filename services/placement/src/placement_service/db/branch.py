@@ -163,6 +163,16 @@ async def decide(
     )
 
 
+async def end(conn: asyncpg.Connection, nomination_id: str, reason: str | None, by: str) -> None:
+    await conn.execute(
+        """UPDATE branch_nomination SET status = 'ended', end_reason = $2, ended_by = $3,
+               ended_at = now() WHERE nomination_id = $1""",
+        nomination_id,
+        reason,
+        by,
+    )
+
+
 # --- activities ----------------------------------------------------------------------------
 
 _ACTIVITY = """activity_id, season_id, title, kind, starts_at, ends_at, place, capacity,

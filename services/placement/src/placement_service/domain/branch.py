@@ -49,6 +49,7 @@ class NominationStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    ENDED = "ended"  # stepped down, or removed by the coordinator
 
 
 class ActivityKind(StrEnum):
@@ -155,6 +156,18 @@ def require_pending(status: str) -> None:
     if status != NominationStatus.PENDING:
         raise Conflict(
             f"this nomination was already decided ({status})",
+            loc=("path", "nomination_id"),
+            code="invalid_state",
+        )
+
+
+def may_end_office(principal: Principal, holder: str, status: str) -> None:
+    """The holder steps down, or the coordinator removes them; only a held office ends."""
+    if principal.role is not Role.COORDINATOR and principal.subject != holder:
+        raise Forbidden("only the officer or the coordinator ends an office")
+    if status != NominationStatus.APPROVED:
+        raise Conflict(
+            f"this nomination is {status}, not a held office",
             loc=("path", "nomination_id"),
             code="invalid_state",
         )

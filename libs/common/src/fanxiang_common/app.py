@@ -31,6 +31,9 @@ _DATABASE_DOWN = (
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,  # the server shut down under a running query
     asyncpg.CrashShutdownError,
+    # A pooled connection the shutdown left mid-protocol ("cannot switch to state …"): the
+    # pool drops it on release; this request answers 503 like any other outage.
+    asyncpg.exceptions.InternalClientError,
 )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import ensure_export
+from run import _cpu, ensure_export
 
 from fanxiang_common.auth import Role
 from fanxiang_common.db.pool import drop_database
@@ -44,7 +44,7 @@ async def _timed(client: Any, url: str, **params: str) -> tuple[float, Any]:
     return time.perf_counter() - t, r
 
 
-async def bench(n: int, fmt: str) -> None:
+async def bench(n: int, fmt: str, import_only: bool = False) -> None:
     path = ensure_export(n, fmt)
     pg = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:56432/postgres")
     kafka = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:39092")
@@ -55,7 +55,7 @@ async def bench(n: int, fmt: str) -> None:
     report = f"/v1/questionnaires/{QID}/report"
     try:
         async with serve_in_process(create_app(settings)) as client:
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), _cpu()
             body = await asyncio.to_thread(path.read_bytes)
             r = await client.post(
                 "/v1/imports",
@@ -75,9 +75,12 @@ async def bench(n: int, fmt: str) -> None:
             assert s["status"] == "finished", s
             print(
                 f"import over HTTP ({fmt}, {s['stored']:,} stored): "
-                f"{time.perf_counter() - t:.1f} s",
+                f"{time.perf_counter() - t:.1f} s (this process's CPU {_cpu() - cpu:.1f} s), "
+                f"load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+            if import_only:
+                return
             cold, first = await _timed(client, analysis)
             warm = [(await _timed(client, analysis))[0] for _ in range(5)]
             r = await client.post(
@@ -107,8 +110,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--responses", type=int, default=100000)
     ap.add_argument("--format", default="csv", choices=["csv", "xlsx"])
+    ap.add_argument("--import-only", action="store_true", help="stop after the import")
     args = ap.parse_args()
-    asyncio.run(bench(args.responses, args.format))
+    asyncio.run(bench(args.responses, args.format, args.import_only))
 
 
 if __name__ == "__main__":

@@ -124,17 +124,18 @@ def iter_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     except zipfile.BadZipFile as exc:
         raise XlsxError(f"not a readable .xlsx (zip) file: {exc}") from exc
     with zf:
-        path = _first_sheet_path(zf)
         file_path = getattr(stream, "name", None)
         if (
-            zf.getinfo(path).file_size >= PARALLEL_MIN_BYTES
+            _sheet_size(zf) >= PARALLEL_MIN_BYTES
             and isinstance(file_path, str)
             and os.path.isfile(file_path)
             and sys.executable
+            and os.path.isfile(__file__)  # the child loads this file by its path
         ):
             yield from _child_rows(file_path)
             return
         strings = _shared_strings(zf)
+        path = _first_sheet_path(zf)
         with zf.open(path) as sheet:
             first = sheet.read(_CHUNK)
             # Namespace-prefixed markup (<x:row>) is rare; it takes the slower general path.
@@ -341,6 +342,15 @@ def _child_main(file_path: str) -> None:
     except Exception as exc:
         frame(_ERROR, pickle.dumps(exc))
     out.flush()
+
+
+def _sheet_size(zf: zipfile.ZipFile) -> int:
+    """Bytes of the first sheet's XML; 0 when it cannot be found (the in-process path then
+    reports the problem as it always has)."""
+    try:
+        return zf.getinfo(_first_sheet_path(zf)).file_size
+    except Exception:
+        return 0
 
 
 def _widen_pipe(fd: int) -> None:

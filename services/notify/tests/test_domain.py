@@ -260,7 +260,11 @@ def test_an_offer_notifies_the_student_on_every_channel() -> None:
         lookups={"post_title": "团委办公室助理"},
     )
     assert p.recipient.key == "student:S-1" and p.purpose == "offer-made"
-    assert p.params == {"post_title": "团委办公室助理", "accept_by": NOON.isoformat()}
+    assert p.params == {
+        "post_title": "团委办公室助理",
+        "accept_by": NOON.isoformat(),
+        "post_id": "P-1",  # kept: a withdrawn appointment finds its reminder by post
+    }
     assert set(p.channels) == set(Channel) and p.essential and not p.urgent
 
 
@@ -325,7 +329,8 @@ def test_a_city_post_goes_to_the_coordinator_and_a_county_post_to_its_committee(
         "managing_org": "city",
     }
     [p] = rules.plan("placement.post.submitted.v1", data, now=NOON)
-    assert p.recipient.key == "coordinator:city" and p.params == {"post_title": "助理"}
+    assert p.recipient.key == "coordinator:city"
+    assert p.params == {"post_title": "助理", "post_id": "P"}
     [q] = rules.plan("placement.post.submitted.v1", {**data, "managing_org": "140321"}, now=NOON)
     assert q.recipient.key == "county:140321"
 

@@ -16,7 +16,7 @@ from notify_service.api import broadcasts, deliveries, inbox, preferences
 from notify_service.channels import build_senders, configured_channels
 from notify_service.channels.sink import MailSink
 from notify_service.domain.timing import QuietHours
-from notify_service.events import directory, notifications
+from notify_service.events import directory, notifications, withdrawals
 from notify_service.settings import NotifySettings
 from notify_service.worker import DeliveryWorker
 
@@ -35,7 +35,9 @@ class NotifyRuntime(ServiceRuntime):
         consumers = []
         if settings.run_consumers:
             delivery = notifications.Delivery(configured=self.configured, quiet=self.quiet)
-            consumers = directory.consumers() + notifications.consumers(delivery)
+            consumers = (
+                directory.consumers() + notifications.consumers(delivery) + withdrawals.consumers()
+            )
         super().__init__(settings, migrations=MIGRATIONS, consumers=consumers)
         self.worker: DeliveryWorker | None = None
         self.mail_sink: MailSink | None = None

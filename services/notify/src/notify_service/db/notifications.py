@@ -148,6 +148,43 @@ async def insert_delivery(
 # --- the inbox ------------------------------------------------------------------------------
 
 
+async def withdraw_scheduled(
+    conn: asyncpg.Connection,
+    *,
+    recipient: str,
+    purpose: str,
+    post_id: str,
+    at: datetime,
+    why: str,
+) -> int:
+    """Hide not-yet-shown notices of ``purpose`` about the appointment (post, time) from the
+    inbox and cancel their pending deliveries; returns how many deliveries were cancelled."""
+    cancelled: int = await conn.fetchval(
+        """WITH gone AS (
+               UPDATE notification SET in_inbox = false
+                WHERE recipient = $1 AND purpose = $2 AND visible_at > now()
+                  AND params ->> 'post_id' = $3 AND (params ->> 'at')::timestamptz = $4
+               RETURNING notification_id),
+           stopped AS (
+               UPDATE delivery SET status = 'cancelled', lease_until = NULL, secret = NULL,
+                                   updated_at = now()
+                WHERE notification_id IN (SELECT notification_id FROM gone)
+                  AND status = 'queued'
+               RETURNING delivery_id, attempts),
+           steps AS (
+               INSERT INTO delivery_step (delivery_id, status, attempt, detail)
+               SELECT delivery_id, 'cancelled', attempts, $5 FROM stopped
+               RETURNING 1)
+           SELECT count(*) FROM steps""",
+        recipient,
+        purpose,
+        post_id,
+        at,
+        why,
+    )
+    return cancelled
+
+
 async def inbox(
     conn: asyncpg.Connection,
     recipient: str,

@@ -398,10 +398,11 @@ def plan_one(
         source = rule.params.get(name, name)
         value = data.get(source)
         params[name] = value if value is not None else lookups.get(name)
-        if name == "post_title" and params[name] is None and data.get("post_id"):
-            # The title is looked up when the message is shown or sent (notify's post
-            # directory may learn it a moment after this event).
-            params["post_id"] = data["post_id"]
+    if data.get("post_id") and "post_title" in template.params:
+        # Kept with the notice: the title is looked up when the message is shown or sent if
+        # notify's post directory learns it a moment after this event, and a withdrawn
+        # appointment finds its reminder by post (events/withdrawals.py).
+        params["post_id"] = data["post_id"]
     expires_at = _moment(data[rule.expires_field]) if rule.expires_field else None
     secret = {name: data[name] for name in rule.secret_fields if name in data}
     if expires_at is not None and secret:

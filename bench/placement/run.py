@@ -36,6 +36,7 @@ from fanxiang_common import devkeys
 from fanxiang_common.auth import Principal, Role, issue_token
 from fanxiang_common.db.pool import connect, drop_database, ensure_database
 from fanxiang_common.kafka.admin import ensure_topics
+from fanxiang_local.proc import free_port
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -71,12 +72,6 @@ def service_cpu(root: int) -> float:
 
 def postgres_cpu() -> float:
     return _cpu_seconds(lambda pid, raw: "(postgres)" in raw)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_service(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -22,6 +21,7 @@ from starlette.routing import Route
 
 from fanxiang_common.db.pool import connect
 from fanxiang_common.events import EventData, new_event
+from fanxiang_local.proc import free_port
 from notify_service.channels.sink import MailSink
 from notify_service.domain.timing import SHANGHAI
 from notify_service.settings import NotifySettings
@@ -94,12 +94,6 @@ class Provider:
                 Route("/cgi-bin/message/subscribe/send", subscribe, methods=["POST"]),
             ]
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest_asyncio.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -11,12 +12,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+# Below Linux's ephemeral range (32768–60999): a port the OS hands out for `bind(0)` is also
+# what it hands out as the source port of outgoing connections, so between choosing it and a
+# server binding it, one of the suite's many client connections could take it.
+_LISTEN_PORTS = range(20000, 32000)
+
 
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port nothing listens on now, for a server about to start."""
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.choice(_LISTEN_PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # a crowded range: fall back to the OS's choice
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        fallback: int = s.getsockname()[1]
+        return fallback
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

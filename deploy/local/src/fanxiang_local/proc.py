@@ -19,20 +19,26 @@ _LISTEN_PORTS = range(20000, 32000)
 
 
 def free_port() -> int:
-    """A port nothing listens on now, for a server about to start."""
+    """A port nothing listens on now, for a server about to start — and its next one too,
+    since the local stack gives Kafka's controller the broker's port + 1."""
     rng = random.SystemRandom()
     for _ in range(200):
         port = rng.choice(_LISTEN_PORTS)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if _bindable(port) and _bindable(port + 1):
             return port
     with socket.socket() as s:  # a crowded range: fall back to the OS's choice
         s.bind(("127.0.0.1", 0))
         fallback: int = s.getsockname()[1]
         return fallback
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -8,19 +8,23 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
 
 import pytest
 
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_local.kafka import KafkaNode
-from fanxiang_local.testing import SettingsFactory, eventually, serve_in_process
+from fanxiang_local.testing import (
+    SettingsFactory,
+    eventually,
+    fetch_all,
+    outbox_empty,
+    serve_in_process,
+)
 from matching_service.app import create_app as create_matching
 from matching_service.settings import MatchingSettings
 from placement_service.app import create_app as create_placement
 from placement_service.settings import PlacementSettings
 from tests.integration.placement.world import SEASON, World, post_body
-from tests.integration.test_walking_skeleton import fetch_all
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +50,9 @@ async def test_submissions_during_a_kafka_outage_arrive_once_after_it_returns(
         coordinator = await world.coordinator()
         open_posts = [await world.published_post(unit_id, title=f"岗位{i}") for i in range(3)]
         students = [(await world.student())[1] for _ in range(STUDENTS)]
-        await eventually(lambda: _outbox_empty(placement), within=60, what="set-up relayed")
+        await eventually(
+            lambda: outbox_empty(placement.database_url), within=60, what="set-up relayed"
+        )
 
         await asyncio.to_thread(own_kafka.stop)
         started = time.monotonic()
@@ -96,7 +102,9 @@ async def test_submissions_during_a_kafka_outage_arrive_once_after_it_returns(
             } == set(applications)
 
         await eventually(all_arrived, within=120, what="everything accepted, in matching")
-        await eventually(lambda: _outbox_empty(placement), within=60, what="the outbox drained")
+        await eventually(
+            lambda: outbox_empty(placement.database_url), within=60, what="the outbox drained"
+        )
         inbox = await fetch_all(
             matching.database_url,
             "SELECT event_type, count(*) AS n FROM inbox GROUP BY event_type ORDER BY event_type",
@@ -104,8 +112,3 @@ async def test_submissions_during_a_kafka_outage_arrive_once_after_it_returns(
         counts = {r["event_type"]: r["n"] for r in inbox}
         assert counts.get("placement.application.submitted.v1") == STUDENTS, counts
         assert counts.get("placement.post.published.v1") == 3 + NEW_POSTS, counts
-
-
-async def _outbox_empty(settings: PlacementSettings) -> bool:
-    rows: list[dict[str, Any]] = await fetch_all(settings.database_url, "SELECT 1 FROM outbox")
-    return not rows

@@ -16,12 +16,18 @@ import pytest_asyncio
 
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_local.postgres import PostgresCluster
-from fanxiang_local.testing import SettingsFactory, eventually, serve_in_process
+from fanxiang_local.testing import (
+    SettingsFactory,
+    eventually,
+    fetch_all,
+    is_ready,
+    serve_in_process,
+)
 from matching_service.app import create_app as create_matching
 from matching_service.settings import MatchingSettings
 from placement_service.app import create_app as create_placement
 from placement_service.settings import PlacementSettings
-from tests.integration.test_walking_skeleton import fetch_all, prepare, publish
+from tests.integration.test_walking_skeleton import prepare, publish
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +99,7 @@ async def test_posts_submitted_across_a_database_restart_are_created_and_deliver
         statuses = Counter(s for _, tries in results for s in tries)
         assert statuses[503] > 0, f"the restart was not felt: {statuses}"
         assert set(statuses) <= {201, 503}, statuses
-        await eventually(lambda: _ready(p), within=60, what="placement ready again")
+        await eventually(lambda: is_ready(p), within=60, what="placement ready again")
 
         post_ids = sorted(post_id for post_id, _ in results)
         assert len(set(post_ids)) == UNIT_SYSTEMS * POSTS_EACH  # one post per key
@@ -110,8 +116,3 @@ async def test_posts_submitted_across_a_database_restart_are_created_and_deliver
             "SELECT event_id FROM inbox WHERE event_type = 'placement.post.published.v1'",
         )
         assert len(inbox) == len(post_ids)
-
-
-async def _ready(client: Any) -> bool:
-    response = await client.get("/readyz")
-    return bool(response.status_code == 200)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -21,7 +20,7 @@ from fastapi import FastAPI
 
 from fanxiang_common.events import new_event
 from fanxiang_common.events.survey import ResponseSubmittedV1
-from fanxiang_local.testing import SettingsFactory, eventually, serve_in_process
+from fanxiang_local.testing import SettingsFactory, eventually, fetch_all, serve_in_process
 from matching_service.app import create_app as create_matching
 from matching_service.settings import MatchingSettings
 from notify_service.app import create_app as create_notify
@@ -32,7 +31,6 @@ from survey_service.app import create_app as create_survey
 from survey_service.settings import SurveySettings
 from tests.integration.placement.world import SEASON, World
 from tests.integration.survey.test_survey_service import GOOD, QID
-from tests.integration.test_walking_skeleton import fetch_all
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +79,7 @@ async def test_two_replicas_of_each_service_share_the_work_and_do_it_once(
         responses = 0
         alternate = itertools.cycle(worlds)
 
-        def everyone_took_part() -> bool:
+        async def everyone_took_part() -> bool:
             return all(
                 _processed(app, group) > 0
                 for service, group in measured
@@ -117,9 +115,9 @@ async def test_two_replicas_of_each_service_share_the_work_and_do_it_once(
                     key=event.response_id.encode(),
                 )
             with contextlib.suppress(AssertionError):
-                await eventually(_async(everyone_took_part), within=5, what="")
+                await eventually(everyone_took_part, within=5, what="every replica's part")
                 break
-        assert everyone_took_part(), {
+        assert await everyone_took_part(), {
             (service, group): [_processed(a, group) for a in replicas[service]]
             for service, group in measured
         }
@@ -150,10 +148,3 @@ async def test_two_replicas_of_each_service_share_the_work_and_do_it_once(
 
         assert total("matching", "matching.read-model-posts") == len(posts)
         assert total("survey", "survey.store-responses") == responses
-
-
-def _async(check: Any) -> Any:
-    async def wrapped() -> bool:
-        return bool(check())
-
-    return wrapped

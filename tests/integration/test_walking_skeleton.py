@@ -11,12 +11,19 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from fanxiang_common.auth import Role
-from fanxiang_common.db.pool import connect
 from fanxiang_common.events import new_event
 from fanxiang_common.events.placement import PostPublishedV1
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_local.kafka import KafkaNode
-from fanxiang_local.testing import SettingsFactory, bearer, eventually, serve_in_process
+from fanxiang_local.testing import (
+    SettingsFactory,
+    bearer,
+    eventually,
+    fetch_all,
+    is_ready,
+    outbox_empty,
+    serve_in_process,
+)
 from matching_service.app import create_app as create_matching
 from matching_service.settings import MatchingSettings
 from placement_service.app import create_app as create_placement
@@ -70,14 +77,6 @@ async def publish(client: Any, body: dict[str, Any], **headers: str) -> Any:
     return await client.post(
         "/v1/posts", params={"publish": "true"}, json=body, headers={**COORDINATOR, **headers}
     )
-
-
-async def fetch_all(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-    conn = await connect(dsn)
-    try:
-        return [dict(r) for r in await conn.fetch(sql, *args)]
-    finally:
-        await conn.close()
 
 
 async def test_a_published_post_reaches_matchings_read_model_once(
@@ -205,9 +204,9 @@ async def test_a_write_accepted_while_kafka_is_down_arrives_once_after_it_return
         serve_in_process(create_placement(placement)) as p,
         serve_in_process(create_matching(matching)) as m,
     ):
-        await eventually(lambda: _ready(m), what="matching ready")
+        await eventually(lambda: is_ready(m), what="matching ready")
         body = await prepare(p)
-        await eventually(lambda: _outbox_empty(placement.database_url), what="setup relayed")
+        await eventually(lambda: outbox_empty(placement.database_url), what="setup relayed")
         await asyncio.to_thread(own_kafka.stop)
 
         response = await publish(p, body)
@@ -227,18 +226,9 @@ async def test_a_write_accepted_while_kafka_is_down_arrives_once_after_it_return
             )
 
         await eventually(arrived, within=90, what="the post after Kafka returned")
-        await eventually(lambda: _outbox_empty(placement.database_url), what="the outbox drained")
+        await eventually(lambda: outbox_empty(placement.database_url), what="the outbox drained")
         inbox = await fetch_all(matching.database_url, "SELECT event_id FROM inbox")
         assert len(inbox) == 1
-
-
-async def _ready(client: Any) -> bool:
-    response = await client.get("/readyz")
-    return bool(response.status_code == 200)
-
-
-async def _outbox_empty(dsn: str) -> bool:
-    return not await fetch_all(dsn, "SELECT 1 FROM outbox")
 
 
 def test_unique_namespaces_keep_tests_apart() -> None:

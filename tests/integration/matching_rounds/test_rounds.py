@@ -29,6 +29,7 @@ from fanxiang_common.events.placement import (
     PostWithdrawnV1,
 )
 from fanxiang_local.testing import SettingsFactory, bearer, eventually, serve_in_process
+from fanxiang_local.testing import fetch_all as fetch
 from matching_service.app import create_app
 from matching_service.settings import MatchingSettings
 
@@ -178,14 +179,6 @@ async def run_to_review(m: Any, request: dict[str, Any]) -> dict[str, Any]:
     assert done["progress"] is None and done["error"] is None
     assert done["finished_at"] is not None
     return done
-
-
-async def fetch(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-    conn = await connect(dsn)
-    try:
-        return [dict(r) for r in await conn.fetch(sql, *args)]
-    finally:
-        await conn.close()
 
 
 async def feed_season(settings: MatchingSettings, app: FastAPI) -> None:

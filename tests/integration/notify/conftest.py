@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from fanxiang_common.db.pool import connect
 from fanxiang_common.events import EventData, new_event
 from fanxiang_local.proc import free_port
+from fanxiang_local.testing import fetch_all
 from notify_service.channels.sink import MailSink
 from notify_service.domain.timing import SHANGHAI
 from notify_service.settings import NotifySettings
@@ -161,8 +161,4 @@ async def publish(settings: NotifySettings, *events: EventData, sequence: int = 
 
 
 async def fetch(settings: NotifySettings, sql: str, *args: Any) -> list[dict[str, Any]]:
-    conn = await connect(settings.database_url)
-    try:
-        return [dict(r) for r in await conn.fetch(sql, *args)]
-    finally:
-        await conn.close()
+    return await fetch_all(settings.database_url, sql, *args)

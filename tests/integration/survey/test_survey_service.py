@@ -14,10 +14,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from fanxiang_common.auth import Role
-from fanxiang_common.db.pool import connect
 from fanxiang_common.events import new_event
 from fanxiang_common.events.survey import ResponseSubmittedV1
-from fanxiang_local.testing import SettingsFactory, bearer, eventually, serve_in_process
+from fanxiang_local.testing import SettingsFactory, bearer, eventually, fetch_all, serve_in_process
 from survey_service.app import create_app
 from survey_service.exportgen import generate_export
 from survey_service.settings import SurveySettings
@@ -42,14 +41,6 @@ GOOD = {
     "12": ["薪资待遇", "专业对口"],
     "17": "希望多组织活动",
 }
-
-
-async def fetch_all(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-    conn = await connect(dsn)
-    try:
-        return [dict(r) for r in await conn.fetch(sql, *args)]
-    finally:
-        await conn.close()
 
 
 async def read_topic(settings: SurveySettings, topic: str, at_least: int) -> list[dict[str, Any]]:

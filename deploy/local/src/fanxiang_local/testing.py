@@ -31,7 +31,7 @@ from fastapi import FastAPI
 
 from fanxiang_common import devkeys
 from fanxiang_common.auth import Principal, Role, issue_token
-from fanxiang_common.db.pool import drop_database
+from fanxiang_common.db.pool import connect, drop_database
 from fanxiang_common.kafka.admin import ensure_topics
 from fanxiang_common.settings import ServiceSettings
 from fanxiang_local.kafka import KafkaNode
@@ -195,6 +195,25 @@ async def eventually(
             last = exc
         await asyncio.sleep(0.2)
     raise AssertionError(f"{what} did not happen within {within:.0f} s") from last
+
+
+async def fetch_all(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of one query on a service's database, as dicts (a test reading what was stored)."""
+    conn = await connect(dsn)
+    try:
+        return [dict(r) for r in await conn.fetch(sql, *args)]
+    finally:
+        await conn.close()
+
+
+async def is_ready(client: httpx.AsyncClient) -> bool:
+    """The service's /readyz says ready (its database and Kafka answer)."""
+    return (await client.get("/readyz")).status_code == 200
+
+
+async def outbox_empty(dsn: str) -> bool:
+    """Everything the service wrote to its outbox has been relayed to Kafka."""
+    return not await fetch_all(dsn, "SELECT 1 FROM outbox LIMIT 1")
 
 
 @contextlib.asynccontextmanager

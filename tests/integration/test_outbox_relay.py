@@ -11,7 +11,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from fanxiang_common.db.migrate import COMMON_MIGRATIONS, migrate
-from fanxiang_common.db.outbox import OutboxRelay, add_event, add_events
+from fanxiang_common.db.outbox import OutboxRelay, add_event, add_events, outbox_ctes
 from fanxiang_common.db.pool import connect, create_pool, ensure_database
 from fanxiang_common.events import Envelope
 from fanxiang_common.events.placement import PostCapacityChangedV1
@@ -130,6 +130,59 @@ async def test_many_events_at_once_keep_each_aggregates_sequence_and_the_list_or
     assert first.sequence == 1
     assert [(e.subject, e.sequence) for e in batch] == [("P2", 1), ("P1", 2), ("P2", 2), ("P1", 3)]
     assert [r["event_id"] for r in rows] == [first.id, *(e.id for e in batch)]
+
+
+async def test_events_stored_by_the_callers_own_statement_as_add_events_stores_them(
+    settings: PlacementSettings,
+) -> None:
+    def change(post: str, capacity: int) -> PostCapacityChangedV1:
+        return PostCapacityChangedV1(post_id=post, capacity=capacity, previous_capacity=0)
+
+    events = [change("P2", 1), change("P1", 2), change("P2", 2), change("P1", 3)]
+    conn = await connect(settings.database_url)
+    listener = await connect(settings.database_url)
+    woken = asyncio.Event()
+    await listener.add_listener("outbox", lambda *_: woken.set())
+    try:
+        await conn.execute("CREATE TABLE thing (id text PRIMARY KEY)")
+        async with conn.transaction():
+            first = await add_event(conn, change("P1", 1), source="/t")
+        await asyncio.wait_for(woken.wait(), 5)
+        woken.clear()
+
+        async def store(thing: str) -> int:
+            """A thing and the events in one statement (no transaction), gated on the thing."""
+            ctes = outbox_ctes(events, source="/t", first=2, gate="made")
+            made = await conn.fetchval(
+                "WITH made AS (INSERT INTO thing VALUES ($1) ON CONFLICT DO NOTHING"
+                f" RETURNING id), {ctes.sql} SELECT count(*) FROM made",
+                thing,
+                *ctes.args,
+            )
+            return int(made)
+
+        assert await store("x") == 1
+        await asyncio.wait_for(woken.wait(), 5)
+        woken.clear()
+        assert await store("x") == 0  # the gate returned no row: no event either
+        rows = await conn.fetch("SELECT event_id, key, payload FROM outbox ORDER BY position")
+        await asyncio.sleep(0.3)
+        assert not woken.is_set()
+    finally:
+        await conn.close()
+        await listener.close()
+    stored = [Envelope.from_bytes(r["payload"]) for r in rows]
+    assert [(e.subject, e.sequence) for e in stored] == [
+        ("P1", 1),
+        ("P2", 1),
+        ("P1", 2),
+        ("P2", 2),
+        ("P1", 3),
+    ]
+    assert stored[0].id == first.id
+    assert [e.payload() for e in stored[1:]] == events
+    assert [r["event_id"] for r in rows] == [e.id for e in stored]
+    assert all(r["payload"] == e.to_bytes() for r, e in zip(rows, stored, strict=True))
 
 
 async def _empty(dsn: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from fanxiang_local.testing import fetch_all
 from tests.integration.placement.world import World, post_body, topic_events
 
 pytestmark = pytest.mark.integration
@@ -86,6 +89,7 @@ async def test_a_student_ranks_edits_and_withdraws_choices(world: World) -> None
         "placement.application.changed.v1",
         "placement.application.withdrawn.v1",
     ]
+    assert [e["sequence"] for e in mine_events] == [1, 2, 3]
     assert mine_events[0]["data"] == {
         "application_id": application_id,
         "student_id": student_id,
@@ -95,6 +99,62 @@ async def test_a_student_ranks_edits_and_withdraws_choices(world: World) -> None
         "choices": [p2, p_city],
     }
     assert mine_events[1]["data"]["choices"] == [p3, p1, p2]
+
+
+async def test_a_submission_retried_with_its_idempotency_key_gets_the_first_response(
+    world: World,
+) -> None:
+    await world.season()
+    unit_id, _ = await world.unit()
+    post = await world.published_post(unit_id)
+    student_id, student = await world.student()
+    c = world.client
+    body = {"season_id": "2026-summer", "choices": [post]}
+    keyed = {**student, "Idempotency-Key": "submit-1"}
+
+    first = await c.post("/v1/applications", json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    again = await c.post("/v1/applications", json={**body, "choices": []}, headers=keyed)
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (201, "true")
+    assert again.json() == first.json()
+    application_id = first.json()["application_id"]
+    r = await c.get(f"/v1/applications/{application_id}", headers=student)
+    assert r.json()["created_at"] == first.json()["created_at"]
+
+    # A key already used for another request is refused, and nothing is stored.
+    r = await c.post(
+        f"/v1/applications/{application_id}/withdraw",
+        json={},
+        headers={**student, "Idempotency-Key": "withdraw-1"},
+    )
+    assert r.status_code == 200, r.text
+    r = await c.post(
+        "/v1/applications", json=body, headers={**student, "Idempotency-Key": "withdraw-1"}
+    )
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (409, ["header", "Idempotency-Key"])
+
+    # Two concurrent twins: one application, both get its response.
+    twins = await asyncio.gather(
+        *(
+            c.post("/v1/applications", json=body, headers={**student, "Idempotency-Key": "t"})
+            for _ in range(2)
+        )
+    )
+    assert [t.status_code for t in twins] == [201, 201], [t.text for t in twins]
+    assert twins[0].json() == twins[1].json()
+    rows = await fetch_all(
+        world.settings.database_url,
+        "SELECT application_id FROM application WHERE student_id = $1 ORDER BY created_at",
+        student_id,
+    )
+    assert [r["application_id"] for r in rows] == [
+        application_id,
+        twins[0].json()["application_id"],
+    ]
+    events = await topic_events(world.settings, "placement.applications.v1", at_least=3)
+    submitted = [e for e in events if e["type"] == "placement.application.submitted.v1"]
+    assert sorted(e["subject"] for e in submitted) == sorted(r["application_id"] for r in rows)
+    assert all(e["sequence"] == 1 for e in submitted)
 
 
 async def test_applying_needs_a_profile_consent_and_an_open_window(world: World) -> None:

@@ -13,6 +13,8 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -103,6 +105,83 @@ async def _reserve_sequences(conn: asyncpg.Connection, events: Sequence[EventDat
         following[key] += 1
         sequences.append(following[key])
     return sequences
+
+
+@dataclass(frozen=True)
+class OutboxCtes:
+    """`add_events` as common table expressions for the caller's own statement: the events
+    are stored by the statement that makes the change, in one round trip, with no explicit
+    transaction needed (one statement is atomic). ``sql`` is ``name AS (…)`` clauses to put
+    in the caller's ``WITH`` (after the CTE named by ``gate``); ``args`` are the values of its
+    parameters ``$first``, ``$first+1``, …, appended to the caller's own."""
+
+    sql: str
+    args: list[Any]
+
+
+_SEQUENCE_MARK = b',"sequence":1,"data":'
+
+
+def outbox_ctes(
+    events: Sequence[EventData], *, source: str, first: int, gate: str | None = None
+) -> OutboxCtes:
+    """The CTEs that store ``events`` as `add_events` does: consecutive per-aggregate sequence
+    numbers in list order (reserved in the statement, aggregates locked in a fixed order
+    before any outbox position is taken, so the relay's order per aggregate holds), rows in
+    list order, and the relay woken. With ``gate`` (the name of one of the caller's CTEs,
+    e.g. an ``INSERT … ON CONFLICT DO NOTHING RETURNING``), nothing is stored unless it
+    returned a row. The sequence number is only known inside the statement, so each envelope
+    is sent as the bytes before and after it, and PostgreSQL puts the number between."""
+    envelopes = [new_event(data, source=source, sequence=1) for data in events]
+    heads, tails = [], []
+    for envelope in envelopes:
+        raw = envelope.to_bytes()
+        # The first occurrence is the envelope's own: every field before it is a string (its
+        # quotes escaped) and ``data`` comes after it.
+        cut = raw.index(_SEQUENCE_MARK) + len(b',"sequence":')
+        heads.append(raw[:cut])
+        tails.append(raw[cut + 1 :])
+    p = [f"${first + i}" for i in range(7)]
+    only_if = f" WHERE EXISTS (SELECT 1 FROM {gate})" if gate else ""
+    sql = f"""
+    outbox_event AS (
+        SELECT u.*,
+               row_number() OVER (PARTITION BY u.agg, u.k ORDER BY u.n) AS nth,
+               count(*) OVER (PARTITION BY u.agg, u.k) AS many
+        FROM unnest({p[0]}::uuid[], {p[1]}::text[], {p[2]}::text[], {p[3]}::text[],
+                    {p[4]}::text[], {p[5]}::bytea[], {p[6]}::bytea[])
+             WITH ORDINALITY AS u(e, t, agg, k, y, head, tail, n){only_if}
+    ),
+    outbox_sequence AS (
+        INSERT INTO aggregate_sequence (aggregate_type, aggregate_id, last_sequence)
+        SELECT agg, k, count(*) FROM outbox_event GROUP BY agg, k
+        ORDER BY agg, k  -- a fixed locking order: no deadlocks between two writers
+        ON CONFLICT (aggregate_type, aggregate_id)
+        DO UPDATE SET last_sequence = aggregate_sequence.last_sequence + EXCLUDED.last_sequence
+        RETURNING aggregate_type, aggregate_id, last_sequence
+    ),
+    outbox_stored AS (
+        INSERT INTO outbox (event_id, topic, key, event_type, payload)
+        SELECT ev.e, ev.t, ev.k, ev.y,
+               ev.head || convert_to((s.last_sequence - ev.many + ev.nth)::text, 'UTF8')
+               || ev.tail
+        FROM outbox_event ev
+        JOIN outbox_sequence s ON s.aggregate_type = ev.agg AND s.aggregate_id = ev.k
+        ORDER BY ev.n  -- positions follow the list (the sort reads every sequence first)
+        -- A data-modifying CTE runs to completion, RETURNING included, whether or not it is
+        -- read; PostgreSQL sends one notification per channel and payload per transaction.
+        RETURNING pg_notify('{_CHANNEL}', '')
+    )"""
+    args: list[Any] = [
+        [e.id for e in envelopes],
+        [d.topic.name for d in events],
+        [d.topic.aggregate for d in events],
+        [d.aggregate_id for d in events],
+        [d.type for d in events],
+        heads,
+        tails,
+    ]
+    return OutboxCtes(sql, args)
 
 
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]

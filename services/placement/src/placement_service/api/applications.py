@@ -3,11 +3,13 @@ them before the deadline; the home county's committee decides eligibility (å±žåœ
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from fanxiang_common.auth import Principal, Role
@@ -20,6 +22,7 @@ from fanxiang_common.events.placement import (
 )
 from placement_service.api.common import (
     Caller,
+    Claim,
     Conn,
     Id,
     IdempotencyKey,
@@ -31,11 +34,13 @@ from placement_service.api.common import (
     Reason,
     SignedStudent,
     emit,
+    emitted,
     geo,
     now,
     roles,
     runtime,
     write,
+    write_in_one,
 )
 from placement_service.db import accounts, posts, seasons
 from placement_service.db import applications as db
@@ -130,11 +135,13 @@ async def apply(
     request: Request,
     signed: SignedStudent,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Submit ranked choices for a season: one live application per student and season."""
     principal = signed.principal
 
-    async def action(conn: Conn) -> ApplicationOut:
+    # The busiest endpoint (bench/placement): one query for every check, then the
+    # application, its choices, its event and the Idempotency-Key's record in one statement.
+    async def action(conn: Conn, claim: Claim) -> bytes:
         found = await db.submission_context(
             conn,
             principal.subject,
@@ -154,40 +161,53 @@ async def apply(
             )
         if season is None:
             raise Unprocessable(f"no season {body.season_id}", loc=("body", "season_id"))
-        season.require_open(Phase.APPLICATIONS, now())
+        moment = now()
+        season.require_open(Phase.APPLICATIONS, moment)
         picked = _validated(season, body.choices, found["posts"])
         application_id = accounts.new_id("AP")
-        row = await db.insert(
+        home_county, home_township = student["home_county"], student["home_township"]
+        out = _out(
+            {
+                "application_id": application_id,
+                "student_id": principal.subject,
+                "season_id": body.season_id,
+                "status": ApplicationStatus.SUBMITTED.value,
+                "home_county": home_county,
+                "home_township": home_township,
+                "created_at": moment,
+                "updated_at": moment,
+                "choices": [{**c, "rank": i + 1} for i, c in enumerate(picked)],
+            }
+        )
+        response = orjson.dumps(out.model_dump(mode="json"))
+        event = ApplicationSubmittedV1(
+            application_id=application_id,
+            student_id=principal.subject,
+            season_id=body.season_id,
+            home_county=home_county,
+            home_township=home_township,
+            choices=body.choices,
+        )
+        stored = await db.submit(
             conn,
             application_id=application_id,
             student_id=principal.subject,
             season_id=body.season_id,
-            home_county=student["home_county"],
-            home_township=student["home_township"],
+            home_county=home_county,
+            home_township=home_township,
             choices=body.choices,
+            created_at=moment,
+            then=[emitted(request, event), functools.partial(claim.cte, response)],
         )
-        if row is None:
+        if not stored:
             raise Conflict(
                 f"you already applied in season {body.season_id}; edit that application instead",
                 loc=("body", "season_id"),
                 code="already_applied",
             )
-        await emit(
-            request,
-            conn,
-            ApplicationSubmittedV1(
-                application_id=application_id,
-                student_id=principal.subject,
-                season_id=body.season_id,
-                home_county=student["home_county"],
-                home_township=student["home_township"],
-                choices=body.choices,
-            ),
-        )
-        row["choices"] = [{**c, "rank": i + 1} for i, c in enumerate(picked)]
-        return _out(row)
+        return response
 
-    return await write(request, principal, idempotency_key, action, status.HTTP_201_CREATED)
+    return await write_in_one(request, principal, idempotency_key, action, status.HTTP_201_CREATED)
 
 
 @router.get("/mine", response_model=list[ApplicationOut])

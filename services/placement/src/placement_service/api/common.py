@@ -14,12 +14,12 @@ import asyncpg
 import orjson
 from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from fanxiang_common.auth import Principal, Role, verify_token
-from fanxiang_common.db.outbox import add_events
+from fanxiang_common.db.outbox import add_events, outbox_ctes
 from fanxiang_common.errors import AppError, Conflict, Forbidden, Unauthorized
 from fanxiang_common.events.envelope import EventData
 from placement_service.db import accounts
@@ -233,6 +233,69 @@ async def write(
         raise
     # orjson: the body is already JSON-ready, and this is the busiest path.
     return _OrjsonResponse(body, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An Idempotency-Key's record as a CTE of a single-statement write (`write_in_one`)."""
+
+    principal: str
+    key: str | None
+    method: str
+    path: str
+    status_code: int
+
+    def cte(self, body: bytes, gate: str, first: int) -> tuple[str, list[Any]]:
+        """Stores ``body`` (the response, JSON) under the key if ``gate`` returned a row; a
+        key already taken fails the whole statement on the primary key."""
+        p = [f"${first + i}" for i in range(6)]
+        sql = f"""idempotency AS (
+            INSERT INTO idempotent_request (principal, key, method, path, status_code, body)
+            SELECT {p[0]}::text, {p[1]}::text, {p[2]}::text, {p[3]}::text, {p[4]}::int,
+                   {p[5]}::text::jsonb
+            FROM {gate} WHERE {p[1]}::text IS NOT NULL)"""
+        args = [self.principal, self.key, self.method, self.path, self.status_code, body.decode()]
+        return sql, args
+
+
+async def write_in_one(
+    request: Request,
+    principal: Principal,
+    key: str | None,
+    action: Callable[[asyncpg.Connection, Claim], Awaitable[bytes]],
+    status_code: int = 200,
+) -> Response:
+    """`write` for a change made by ONE statement, without BEGIN/COMMIT (two round trips
+    fewer): ``action`` reads what it checks, then stores everything in a single statement,
+    atomic by itself, that includes ``claim.cte(body, …)``, and returns that body. A retry,
+    or a concurrent twin, finds the key taken (the statement fails on its primary key and
+    stores nothing) or its own change refused (an AppError), and gets the first response."""
+    claim = Claim(principal.subject, key, request.method, request.url.path, status_code)
+    try:
+        async with runtime(request).pool.acquire() as conn:
+            body = await action(conn, claim)
+    except Unauthorized:
+        raise  # a dead token gets nothing, not even a stored response
+    except (AppError, asyncpg.UniqueViolationError) as exc:
+        replayable = isinstance(exc, AppError) or (
+            getattr(exc, "constraint_name", None) == "idempotent_request_pkey"
+        )
+        if replayable and key and (replay := await _replay(request, principal, key)) is not None:
+            return replay
+        raise
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+def emitted(request: Request, *events: EventData) -> Callable[[str, int], tuple[str, list[Any]]]:
+    """`emit` for `write_in_one`: the outbox's CTEs (as `add_events` stores them) for the
+    statement that makes the change, storing nothing unless ``gate`` returned a row."""
+    source = runtime(request).settings.source
+
+    def ctes(gate: str, first: int) -> tuple[str, list[Any]]:
+        found = outbox_ctes(events, source=source, first=first, gate=gate)
+        return found.sql, found.args
+
+    return ctes
 
 
 class _OrjsonResponse(JSONResponse):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -66,7 +68,12 @@ async def submission_context(
     return {"student": student, "season": season, "posts": row["posts"], "token": token}
 
 
-async def insert(
+Fragment = Callable[[str, int], tuple[str, list[Any]]]
+"""More CTEs for `submit`'s statement: (the CTE holding the new application, its first
+parameter number) → (``name AS (…)`` clauses, their arguments)."""
+
+
+async def submit(
     conn: asyncpg.Connection,
     *,
     application_id: str,
@@ -75,28 +82,40 @@ async def insert(
     home_county: str,
     home_township: str | None,
     choices: list[str],
-) -> dict[str, Any] | None:
-    """The new application, or None if the student already has a live one this season."""
-    row = await conn.fetchrow(
-        f"""WITH a AS (
-                INSERT INTO application (application_id, student_id, season_id, status,
-                                         home_county, home_township)
-                VALUES ($1, $2, $3, 'submitted', $4, $5)
-                ON CONFLICT (student_id, season_id) WHERE status <> 'withdrawn' DO NOTHING
-                RETURNING *),
-            c AS (
-                INSERT INTO application_choice (application_id, rank, post_id)
-                SELECT a.application_id, t.rank, t.post_id
-                FROM a, unnest($6::text[]) WITH ORDINALITY AS t(post_id, rank))
-            SELECT {_COLUMNS} FROM a""",
+    created_at: datetime,
+    then: Sequence[Fragment] = (),
+) -> bool:
+    """`insert` and whatever ``then`` adds (the outbox, the Idempotency-Key's record) in ONE
+    statement, atomic without BEGIN/COMMIT, and one round trip: False, with nothing stored,
+    if the student already has a live application this season (the unique index decides,
+    so two concurrent submissions cannot both pass)."""
+    args: list[Any] = [
         application_id,
         student_id,
         season_id,
         home_county,
         home_township,
         choices,
-    )
-    return dict(row) if row else None
+        created_at,
+    ]
+    ctes = [
+        """a AS (
+            INSERT INTO application (application_id, student_id, season_id, status,
+                                     home_county, home_township, created_at, updated_at)
+            VALUES ($1, $2, $3, 'submitted', $4, $5, $7, $7)
+            ON CONFLICT (student_id, season_id) WHERE status <> 'withdrawn' DO NOTHING
+            RETURNING application_id)""",
+        """c AS (
+            INSERT INTO application_choice (application_id, rank, post_id)
+            SELECT a.application_id, t.rank, t.post_id
+            FROM a, unnest($6::text[]) WITH ORDINALITY AS t(post_id, rank))""",
+    ]
+    for fragment in then:
+        sql, more = fragment("a", len(args) + 1)
+        ctes.append(sql)
+        args += more
+    stored = await conn.fetchval(f"WITH {', '.join(ctes)} SELECT count(*) FROM a", *args)
+    return bool(stored)
 
 
 async def get(

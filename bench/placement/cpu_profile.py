@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -90,7 +91,26 @@ async def setup(c: httpx.AsyncClient) -> list[str]:
     return posts
 
 
-async def main(n: int, top: int) -> None:
+async def print_plans(app: Any) -> None:
+    """How PostgreSQL planned the prepared statements of a pooled connection: a statement
+    planned anew for each execution (custom plans) costs PostgreSQL CPU every time."""
+    async with app.state.runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT generic_plans, custom_plans, left(regexp_replace(statement, '\\s+', ' ',"
+            " 'g'), 90) AS statement FROM pg_prepared_statements ORDER BY custom_plans DESC"
+        )
+    for r in rows:
+        print(f"generic {r['generic_plans']:6} custom {r['custom_plans']:6}  {r['statement']}")
+
+
+async def main(
+    n: int,
+    top: int,
+    cpu_timer: bool = False,
+    sort: str = "tottime",
+    plans: bool = False,
+    save: str | None = None,
+) -> None:
     with infrastructure() as (pg_url, bootstrap):
         ns = f"prof{uuid.uuid4().hex[:6]}."
         await ensure_topics(bootstrap, namespace=ns)
@@ -139,18 +159,23 @@ async def main(n: int, top: int) -> None:
                     r = await c.post("/v1/applications", headers=headers, json=body)
                     assert r.status_code == 201, r.text
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                profiler = cProfile.Profile()
+                profiler = cProfile.Profile(time.process_time) if cpu_timer else cProfile.Profile()
                 if top:
                     profiler.enable()
                     for headers, body in calls[200 + n :]:
                         await c.post("/v1/applications", headers=headers, json=body)
                     profiler.disable()
                 await asyncio.sleep(1)
+                if plans:
+                    await print_plans(app)
         finally:
             await drop_database(dsn)
     if top:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+        stats = pstats.Stats(profiler, stream=out)
+        if save:
+            stats.dump_stats(save)
+        stats.sort_stats(sort).print_stats(top)
         print(out.getvalue())
     print(
         f"{n} sequential submissions: {cpu / n * 1000:.2f} ms CPU and {wall / n * 1000:.2f} ms"
@@ -162,5 +187,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--top", type=int, default=40, help="0: no profile, only the timing")
+    parser.add_argument(
+        "--cpu-timer",
+        action="store_true",
+        help="profile CPU time (time.process_time) instead of wall time: waits drop out",
+    )
+    parser.add_argument("--sort", default="tottime", help="pstats order, e.g. cumulative")
+    parser.add_argument(
+        "--plans", action="store_true", help="print the prepared statements' plan counts"
+    )
+    parser.add_argument("--save", help="also write the cProfile stats to this file")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.top))
+    asyncio.run(main(args.requests, args.top, args.cpu_timer, args.sort, args.plans, args.save))

@@ -44,6 +44,7 @@ class Principal(BaseModel):
     county: str | None = None
     city: str | None = None
     token_id: str | None = None
+    issued_at: datetime | None = None
 
     def in_county(self, county: str) -> bool:
         return self.role is Role.COORDINATOR or (self.role is Role.COUNTY and self.county == county)
@@ -82,6 +83,20 @@ def verify_token(token: str, public_key: str) -> Principal:
         raise Unauthorized("the token has expired; sign in again", code="token_expired") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"the token is not valid: {exc}", code="token_invalid") from exc
+    return _principal(claims)
+
+
+def unverified_principal(token: str) -> Principal:
+    """Who a token names, without checking its signature or expiry: only for a token this
+    process verified before and kept (e.g. the web's session store)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"the token is not valid: {exc}", code="token_invalid") from exc
+    return _principal(claims)
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
     try:
         return Principal(
             subject=claims["sub"],
@@ -90,9 +105,14 @@ def verify_token(token: str, public_key: str) -> Principal:
             county=claims.get("county"),
             city=claims.get("city"),
             token_id=claims.get("jti"),
+            issued_at=_moment(claims.get("iat")),
         )
-    except ValueError as exc:
+    except (KeyError, ValueError) as exc:
         raise Unauthorized("the token names no known role", code="token_invalid") from exc
+
+
+def _moment(seconds: Any) -> datetime | None:
+    return datetime.fromtimestamp(seconds, UTC) if isinstance(seconds, int | float) else None
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token issued by the placement service")
@@ -107,8 +127,12 @@ async def current_principal(
         raise Unauthorized(
             "sign in first: send 'Authorization: Bearer <token>'", code="token_missing"
         )
-    public_key: str = request.app.state.runtime.settings.jwt_public_key
-    return verify_token(credentials.credentials, public_key)
+    runtime = request.app.state.runtime
+    principal = verify_token(credentials.credentials, runtime.settings.jwt_public_key)
+    # Signed out, disabled or revoked since it was issued? (fanxiang_common.access)
+    if (check := getattr(runtime, "refuse_if_revoked", None)) is not None:
+        await check(principal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -18,6 +18,8 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
+from fanxiang_common import access
+from fanxiang_common.auth import Principal
 from fanxiang_common.db.migrate import migrate_service
 from fanxiang_common.db.outbox import OutboxRelay
 from fanxiang_common.db.pool import create_pool
@@ -36,10 +38,16 @@ class ServiceRuntime:
         migrations: Path | None = None,
         consumers: Sequence[EventConsumer] = (),
         relay: bool = True,
+        checks_access: bool = True,
     ) -> None:
         self.settings = settings
         self.migrations = migrations
         self.consumers = list(consumers)
+        # Tokens placement stopped early are refused here too (placement itself, which holds
+        # the truth, passes False).
+        self.checks_access = checks_access
+        if checks_access:
+            self.consumers.append(access.access_consumer(settings.service))
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"fanxiang-{settings.service}",
@@ -78,6 +86,13 @@ class ServiceRuntime:
         if self._pool is None:
             raise RuntimeError("the service runtime has not started")
         return self._pool
+
+    async def refuse_if_revoked(self, principal: Principal) -> None:
+        """401 if placement signed this token out, disabled its account or revoked its API
+        token (`fanxiang_common.access`); `auth.current_principal` calls it per request."""
+        if self.checks_access:
+            async with self.pool.acquire() as conn:
+                await access.refuse_if_revoked(conn, principal)
 
     async def producer(self) -> AIOKafkaProducer:
         """The shared producer (dead letters, direct publishes); started on first use."""

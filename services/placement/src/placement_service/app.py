@@ -50,7 +50,10 @@ ROUTERS = [
 
 def create_app(settings: PlacementSettings | None = None) -> FastAPI:
     settings = settings or PlacementSettings()
-    runtime = PlacementRuntime(settings, migrations=MIGRATIONS, consumers=offers.consumers())
+    # Placement holds the truth about revoked tokens (api/common.py `caller`): no copy to keep.
+    runtime = PlacementRuntime(
+        settings, migrations=MIGRATIONS, consumers=offers.consumers(), checks_access=False
+    )
     app = create_service_app(
         runtime,
         title="Fanxiang placement",

@@ -14,10 +14,14 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from fanxiang_common import access
+from fanxiang_common.auth import unverified_principal
+from fanxiang_common.errors import Unauthorized
 from fanxiang_common.settings import Environment as Env
 from fanxiang_web import i18n
 from fanxiang_web.clients import Api, ApiError, Services
@@ -217,16 +221,33 @@ class Ctx:
 
 
 async def load_session(request: Request) -> sessions.Session | None:
-    """The session of the request's cookie (cached on the request)."""
-    if hasattr(request.state, "session"):
-        cached: sessions.Session | None = request.state.session
+    """The session of the request's cookie (cached on the request: in its scope, because
+    ``request.state`` may be shared between requests, as asgi-lifespan's test harness does)."""
+    if _SESSION_KEY in request.scope:
+        cached: sessions.Session | None = request.scope[_SESSION_KEY]
         return cached
     found = None
     if sid := request.cookies.get(SESSION_COOKIE):
         async with request.app.state.runtime.pool.acquire() as conn:
             found = await sessions.get(conn, sid)
-    request.state.session = found
+            if found is not None and not await _still_allowed(conn, found):
+                await sessions.delete(conn, sid)
+                found = None
+    request.scope[_SESSION_KEY] = found
     return found
+
+
+_SESSION_KEY = "fanxiang.session"
+
+
+async def _still_allowed(conn: asyncpg.Connection, session: sessions.Session) -> bool:
+    """False once placement signed the session's token out or disabled its account
+    (fanxiang_common.access): then the web forgets the session, whatever page is asked for."""
+    try:
+        await access.refuse_if_revoked(conn, unverified_principal(session.token))
+    except Unauthorized:
+        return False
+    return True
 
 
 def require(*roles: str) -> Callable[..., Any]:

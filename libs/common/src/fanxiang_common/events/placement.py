@@ -4,18 +4,19 @@ Topics (keyed by aggregate id, so one aggregate's events keep their order):
 ``placement.posts.v1`` (post_id), ``placement.units.v1`` (unit_id), ``placement.students.v1``
 (student_id, or the account id for login codes), ``placement.applications.v1``
 (application_id: the application and everything that follows it — eligibility, interviews,
-offers' acceptance and onboarding).
+offers' acceptance and onboarding), ``placement.access.v1`` (a token's subject: which tokens
+every service must refuse before they expire; `fanxiang_common.access` consumes them).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from fanxiang_common.events.envelope import EventData
-from fanxiang_common.events.topics import APPLICATIONS, POSTS, STUDENTS, UNITS, Topic
+from fanxiang_common.events.topics import ACCESS, APPLICATIONS, POSTS, STUDENTS, UNITS, Topic
 
 # --- posts ------------------------------------------------------------------------------------
 
@@ -200,6 +201,44 @@ class LoginCodeRequestedV1(EventData):
     code: str
     purpose: str = Field(description="'login' or 'commitment' (signing the 承诺书)")
     expires_at: datetime
+
+
+# --- access: tokens that must stop working before they expire -----------------------------
+
+
+AccessReason = Literal[
+    "account-disabled", "account-enabled", "signed-out-everywhere", "api-token-revoked"
+]
+
+
+class _AccessEvent(EventData):
+    topic: ClassVar[Topic] = ACCESS
+    aggregate_field: ClassVar[str] = "subject"
+
+    subject: str = Field(description="the tokens' `sub`: an account id, or a unit API token's id")
+
+
+class TokenRevokedV1(_AccessEvent):
+    """One token was signed out: every service refuses it from now on."""
+
+    type: ClassVar[str] = "placement.access.token-revoked.v1"
+
+    jti: str = Field(description="the token's `jti`")
+    expires_at: datetime = Field(description="when it would have expired (then forgettable)")
+
+
+class AccessChangedV1(_AccessEvent):
+    """Which of a subject's tokens still work: the whole state, so the latest event wins.
+
+    None while ``disabled``; none issued before ``tokens_valid_after`` (signed out
+    everywhere)."""
+
+    type: ClassVar[str] = "placement.access.changed.v1"
+
+    reason: AccessReason
+    disabled: bool
+    tokens_valid_after: datetime | None = None
+    changed_at: datetime
 
 
 # --- applications and what follows them -------------------------------------------------------

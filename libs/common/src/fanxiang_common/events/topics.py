@@ -31,6 +31,12 @@ POSTS = Topic(
     "placement.posts.v1", "placement", "post", "Posts (岗位): published, capacity, closed"
 )
 STUDENTS = Topic("placement.students.v1", "placement", "student", "Students' profiles and logins")
+ACCESS = Topic(
+    "placement.access.v1",
+    "placement",
+    "subject",
+    "Signed-out tokens, disabled accounts, revoked API tokens: every service refuses them",
+)
 APPLICATIONS = Topic(
     "placement.applications.v1",
     "placement",
@@ -49,6 +55,7 @@ TOPICS: tuple[Topic, ...] = (
     UNITS,
     POSTS,
     STUDENTS,
+    ACCESS,
     APPLICATIONS,
     ASSIGNMENTS,
     ROUNDS,

@@ -25,6 +25,7 @@ from placement_service.api.common import (
     Reason,
     ShortText,
     audit,
+    emit,
     geo,
     roles,
     runtime,
@@ -34,6 +35,7 @@ from placement_service.db import accounts as db
 from placement_service.db import units
 from placement_service.domain.accounts import may_switch
 from placement_service.domain.masking import mask_phone
+from placement_service.events.access import access_changed
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR))]
@@ -133,6 +135,9 @@ async def _switch(
             )
         row = await db.set_active(conn, account_id, active, principal.subject, reason)
         assert row is not None
+        await emit(
+            request, conn, access_changed(row, "account-enabled" if active else "account-disabled")
+        )
         await audit(
             conn,
             principal,
@@ -150,8 +155,8 @@ async def _switch(
 async def disable_account(
     account_id: Id, body: SwitchIn, request: Request, principal: Switcher
 ) -> JSONResponse:
-    """The account can no longer sign in, and its live tokens stop working in placement at
-    once (other services accept them until they expire, at most the token TTL)."""
+    """The account can no longer sign in, and its live tokens stop working: in placement at
+    once, in the other services as soon as `placement.access.v1` reaches them."""
     return await _switch(request, principal, account_id, False, body.reason)
 
 

@@ -12,7 +12,11 @@ from pydantic import Field
 
 from fanxiang_common.auth import Principal, Role, issue_token
 from fanxiang_common.errors import Forbidden, Unauthorized
-from fanxiang_common.events.placement import LoginCodeRequestedV1
+from fanxiang_common.events.placement import (
+    AccessChangedV1,
+    LoginCodeRequestedV1,
+    TokenRevokedV1,
+)
 from placement_service.api.common import (
     API_TOKEN_SUBJECT,
     Caller,
@@ -26,6 +30,7 @@ from placement_service.api.common import (
 from placement_service.db import accounts
 from placement_service.domain import codes
 from placement_service.domain.sessions import unverified_claims
+from placement_service.events.access import access_changed, token_revoked
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -227,24 +232,33 @@ def _bearer_token(request: Request) -> str:
 
 @router.post("/sign-out", response_model=SignedOut)
 async def sign_out(request: Request, principal: Caller) -> SignedOut:
-    """Revoke the token this request carries; placement refuses it at once (other services,
-    which verify tokens locally, until it expires)."""
+    """Revoke the token this request carries: placement refuses it at once, the other
+    services as soon as `placement.access.v1` reaches them (normally within a second)."""
     _person_only(principal)
     if principal.token_id is None:
         raise Unauthorized("this token has no id and cannot be signed out", code="token_invalid")
     expires = unverified_claims(_bearer_token(request)).expires_at or now()
-    async with runtime(request).pool.acquire() as conn:
+    async with runtime(request).pool.acquire() as conn, conn.transaction():
         await accounts.revoke_token(conn, principal.token_id, principal.subject, expires)
+        await emit(request, conn, token_revoked(principal.subject, principal.token_id, expires))
     return SignedOut(revoked=1)
 
 
 @router.post("/sign-out-everywhere", response_model=SignedOut)
 async def sign_out_everywhere(request: Request, principal: Caller) -> SignedOut:
-    """Revoke every token of the caller issued until now (e.g. a lost phone)."""
+    """Revoke every token of the caller issued until now (e.g. a lost phone), in every
+    service."""
     _person_only(principal)
     async with runtime(request).pool.acquire() as conn, conn.transaction():
-        revoked = await accounts.revoke_all(conn, principal.subject)
+        account, tokens = await accounts.revoke_all(conn, principal.subject)
         if principal.token_id is not None:
             expires = unverified_claims(_bearer_token(request)).expires_at or now()
             await accounts.revoke_token(conn, principal.token_id, principal.subject, expires)
-    return SignedOut(revoked=max(revoked, 1))
+            tokens.append((principal.token_id, expires))
+        events: list[AccessChangedV1 | TokenRevokedV1] = [
+            token_revoked(principal.subject, jti, expires) for jti, expires in dict(tokens).items()
+        ]
+        if account is not None:
+            events.append(access_changed(account, "signed-out-everywhere"))
+        await emit(request, conn, *events)
+    return SignedOut(revoked=max(len(dict(tokens)), 1))

@@ -55,6 +55,7 @@ from placement_service.domain.units import (
     may_decide,
     require_pending,
 )
+from placement_service.events.access import api_token_revoked
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 Registrar = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.COUNTY))]
@@ -287,6 +288,7 @@ async def revoke_api_token(
         row = await accounts.revoke_api_token(conn, unit_id, token_id)
         if row is None:
             raise NotFound(f"unit {unit_id} has no API token {token_id}", loc=("path", "token_id"))
+        await emit(request, conn, api_token_revoked(token_id, row["revoked_at"]))
         return ApiTokenOut.model_validate(row)
 
     return await write(request, principal, None, action)

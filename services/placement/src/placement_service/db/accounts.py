@@ -202,7 +202,7 @@ async def set_active(
                 disabled_at = CASE WHEN $2 THEN NULL ELSE now() END,
                 disabled_by = CASE WHEN $2 THEN NULL ELSE $3 END,
                 disabled_reason = CASE WHEN $2 THEN NULL ELSE $4 END
-            WHERE account_id = $1 RETURNING {_ACCOUNT}""",
+            WHERE account_id = $1 RETURNING {_ACCOUNT}, tokens_valid_after""",
         account_id,
         active,
         by,
@@ -257,14 +257,21 @@ async def revoke_token(
     )
 
 
-async def revoke_all(conn: asyncpg.Connection, account_id: str) -> int:
-    """Sign out everywhere: every token issued until now stops working."""
-    await conn.execute(
-        "UPDATE account SET tokens_valid_after = now() WHERE account_id = $1", account_id
-    )
-    revoked: str = await conn.execute(
-        "UPDATE person_token SET revoked_at = now()"
-        " WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now()",
+async def revoke_all(
+    conn: asyncpg.Connection, account_id: str
+) -> tuple[dict[str, Any] | None, list[tuple[str, datetime]]]:
+    """Sign out everywhere: every token issued until now stops working. Returns the account
+    (its new ``tokens_valid_after``; None if the subject has none) and the recorded tokens
+    revoked, as (jti, expires_at)."""
+    account = await conn.fetchrow(
+        f"UPDATE account SET tokens_valid_after = now() WHERE account_id = $1"
+        f" RETURNING {_ACCOUNT}, tokens_valid_after",
         account_id,
     )
-    return int(revoked.split()[-1])
+    revoked = await conn.fetch(
+        "UPDATE person_token SET revoked_at = now()"
+        " WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now()"
+        " RETURNING jti, expires_at",
+        account_id,
+    )
+    return (dict(account) if account else None), [(r["jti"], r["expires_at"]) for r in revoked]

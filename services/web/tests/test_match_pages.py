@@ -12,6 +12,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from fanxiang_common import devkeys
+from fanxiang_common.auth import Principal, Role, issue_token
 from fanxiang_local.proc import free_port
 from fanxiang_local.testing import SettingsFactory, serve_in_process
 from fanxiang_web.app import create_app
@@ -189,7 +191,10 @@ async def signed_in(
         transport=httpx.ASGITransport(app=matching.app), base_url="http://matching"
     )
     session = sessions.Session(
-        token="t",
+        # A real token: the web checks a session's token against placement's revocations.
+        token=issue_token(
+            Principal(subject="A-boss", role=Role(role), county=county), devkeys.PRIVATE_KEY
+        ),
         subject="A-boss",
         role=role,
         unit_id=None,

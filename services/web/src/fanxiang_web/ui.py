@@ -128,7 +128,7 @@ def render(
 ) -> HTMLResponse:
     lang = force_lang or lang_of(request)
     t = i18n.Translator(lang)
-    session: sessions.Session | None = getattr(request.state, "session", None)
+    session: sessions.Session | None = request.scope.get(_SESSION_KEY)
     flash = request.cookies.get(FLASH_COOKIE)
     token = _translator.set(t)
     try:

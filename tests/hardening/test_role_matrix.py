@@ -64,6 +64,7 @@ SURVEY: list[Row] = [
     ("GET", f"/v1/questionnaires/{QID}/analysis", COMMITTEES),
     ("GET", f"/v1/questionnaires/{QID}/report", COMMITTEES),
     ("POST", "/v1/imports", COORDINATOR),
+    ("GET", "/v1/imports", COORDINATOR),
     ("GET", "/v1/imports/I-x", COORDINATOR),
 ]
 NOTIFY: list[Row] = [

@@ -54,6 +54,12 @@ def test_the_coordinator_imports_an_export_and_reads_the_analysis(
     expect(problems.first).to_be_visible()
     assert problems.count() >= truth.rejected + truth.blank
     shot(boss, "city-survey-import-1280")
+    # The survey page lists past imports, newest first, each linking to its report.
+    boss.goto(f"{stack.web}/city/survey")
+    latest = boss.get_by_test_id("imports").locator("tbody tr").first
+    expect(latest).to_contain_text("问卷星导出.xlsx")
+    expect(latest).to_contain_text("已完成")
+    expect(latest.locator("td.num").nth(1)).to_have_text(str(truth.responses - truth.duplicates))
 
     boss.get_by_role("link", name="查看分析").first.click()
     # The first analysis is computed (free text segmented) before survey caches it.

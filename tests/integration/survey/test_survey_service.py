@@ -109,6 +109,17 @@ async def test_importing_an_export_twice_stores_it_once_and_announces_both(
         polled = await client.get(f"/v1/imports/{one['import_id']}", headers=COORDINATOR)
         assert polled.status_code == 200 and polled.json()["stored"] == truth.responses
 
+        listed = await client.get("/v1/imports", params={"limit": 5}, headers=COORDINATOR)
+        assert listed.status_code == 200, listed.text
+        assert [(i["import_id"], i["stored"]) for i in listed.json()] == [
+            (two["import_id"], 0),
+            (one["import_id"], truth.responses),
+        ]
+        assert "problems" not in listed.json()[0]
+        too_many = await client.get("/v1/imports", params={"limit": 999}, headers=COORDINATOR)
+        assert too_many.status_code == 422
+        assert too_many.json()["detail"][0]["loc"] == ["query", "limit"]
+
         analysis = await client.get(f"/v1/questionnaires/{QID}/analysis", headers=COORDINATOR)
         assert analysis.status_code == 200, analysis.text
         result = analysis.json()
@@ -227,7 +238,7 @@ async def test_a_response_from_kafka_is_stored_once_despite_duplicate_delivery(
 ) -> None:
     settings = service_settings(SurveySettings)
     app = create_app(settings)
-    [consumer] = app.state.runtime.consumers
+    [consumer] = [c for c in app.state.runtime.consumers if c.group == "survey.store-responses"]
     event = ResponseSubmittedV1(
         response_id="web-42",
         questionnaire_id=QID,

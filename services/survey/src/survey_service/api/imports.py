@@ -111,6 +111,18 @@ async def create_import(
     return _summary(row)
 
 
+@router.get("", summary="Imports, latest first (without their row-by-row problems)")
+async def list_imports(
+    request: Request,
+    principal: Coordinator,
+    questionnaire_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    async with common.pool(request).acquire() as conn:
+        rows = await store.list_imports(conn, questionnaire_id=questionnaire_id, limit=limit)
+    return [{k: v for k, v in _summary(r).items() if k not in ("problems", "report")} for r in rows]
+
+
 @router.get("/{import_id}")
 async def get_import(import_id: str, request: Request, principal: Coordinator) -> dict[str, Any]:
     async with common.pool(request).acquire() as conn:

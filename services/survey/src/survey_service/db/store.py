@@ -221,3 +221,21 @@ async def fail_import(conn: asyncpg.Connection, import_id: str, error: str) -> N
 async def get_import(conn: asyncpg.Connection, import_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM import WHERE import_id = $1", import_id)
     return dict(row) if row else None
+
+
+async def list_imports(
+    conn: asyncpg.Connection, *, questionnaire_id: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The latest imports first, without their row-by-row reports."""
+    rows = await conn.fetch(
+        """SELECT import_id, questionnaire_id, file_name, status, progress, data_rows,
+                  responses, stored, duplicates, rejected, blank, warnings, error,
+                  requested_by, started_at, finished_at
+             FROM import
+            WHERE $1::text IS NULL OR questionnaire_id = $1
+            ORDER BY started_at DESC, import_id DESC
+            LIMIT $2""",
+        questionnaire_id,
+        limit,
+    )
+    return [dict(r) for r in rows]

@@ -48,8 +48,13 @@ async def _import_page(
     ctx: ui.Ctx, errors: ui.FormErrors = ui.NO_ERRORS, status_code: int = 200
 ) -> Response:
     definition = await ctx.api.get("survey", f"/v1/questionnaires/{_qid(ctx)}")
+    imports = await ctx.api.get("survey", "/v1/imports", questionnaire_id=_qid(ctx), limit=20)
     return ctx.render(
-        "city/survey_import.html", status_code=status_code, questionnaire=definition, errors=errors
+        "city/survey_import.html",
+        status_code=status_code,
+        questionnaire=definition,
+        imports=imports,
+        errors=errors,
     )
 
 

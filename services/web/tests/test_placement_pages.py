@@ -212,27 +212,37 @@ async def test_a_unit_registers_itself_and_the_committee_approves(stack: Stack) 
     unit = await stack.signed_in("13712345678")
     assert (await unit.get("/u")).status_code == 200
 
-    # The coordinator disables the unit's admin from the units page: the unit's next page
-    # sends it to sign in; enabled again, it signs in.
+    # The county committee (城区) disables the unit's admin from its units page: the unit's
+    # next page sends it to sign in; enabled again, it signs in.
     accounts = (
         await world.client.get(
             "/v1/accounts", params={"role": "unit"}, headers=await world.coordinator()
         )
     ).json()["items"]
     admin = next(a for a in accounts if a["unit_id"] == unit_id)
+    opened = await world.client.post(
+        "/v1/accounts",
+        json={"phone": "13700000302", "role": "county", "name": "城区团委", "county": "140302"},
+        headers=await world.coordinator(),
+    )
+    assert opened.status_code == 201, opened.text
+    committee = await stack.signed_in("13700000302")
+    page = await committee.get("/c/units")
     assert f"/c/accounts/{admin['account_id']}/disable" in page.text
-    off = await boss.post(
+    off = await committee.post(
         f"/c/accounts/{admin['account_id']}/disable", data={"reason": "离职", "next": "/c/units"}
     )
     assert (off.status_code, off.headers["location"]) == (303, "/c/units")
-    assert "已停用" in (await boss.get("/c/units")).text
+    assert "已停用" in (await committee.get("/c/units")).text
     gone = await unit.get("/u")
     assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
-    on = await boss.post(f"/c/accounts/{admin['account_id']}/enable", data={"next": "/c/units"})
+    on = await committee.post(
+        f"/c/accounts/{admin['account_id']}/enable", data={"next": "/c/units"}
+    )
     assert on.status_code == 303
     unit = await stack.signed_in("13712345678")
     assert (await unit.get("/u")).status_code == 200
-    for c in (visitor, boss, unit):
+    for c in (visitor, boss, unit, committee):
         await c.aclose()
 
 

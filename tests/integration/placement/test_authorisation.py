@@ -106,7 +106,7 @@ def cases() -> list[Case]:
             {"coordinator"},
             lambda: {"phone": new_phone(), "role": "officer", "name": "委员"},
         ),
-        Case("GET", "/v1/accounts", {"coordinator"}),
+        Case("GET", "/v1/accounts", {"coordinator", "county_a", "county_b"}),
         Case("POST", "/v1/accounts/{spare_admin}/disable", COMMITTEE, {"reason": "离职"}),
         Case("POST", "/v1/accounts/{spare_admin}/enable", COMMITTEE, {}),
         Case("GET", "/v1/students/me", STUDENTS),

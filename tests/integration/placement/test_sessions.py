@@ -30,6 +30,16 @@ async def test_a_committee_disables_its_units_admin_and_the_live_token_stops(
     [account] = [a for a in admin["items"] if a["unit_id"] == unit_id]
     path = f"/v1/accounts/{account['account_id']}"
     assert (await c.get(f"/v1/units/{unit_id}", headers=unit_h)).status_code == 200
+    # A committee lists the admins of the units it manages, to disable or enable them.
+    listed = {
+        name: {a["account_id"] for a in (await c.get("/v1/accounts", headers=h)).json()["items"]}
+        for name, h in (("chengqu", chengqu), ("yuxian", yuxian))
+    }
+    assert account["account_id"] in listed["chengqu"]
+    assert account["account_id"] not in listed["yuxian"]
+    assert all(
+        a["role"] == "unit" for a in (await c.get("/v1/accounts", headers=chengqu)).json()["items"]
+    )
 
     other = await c.post(f"{path}/disable", json={}, headers=yuxian)
     assert (other.status_code, other.json()["detail"][0]["loc"]) == (403, ["path", "account_id"])

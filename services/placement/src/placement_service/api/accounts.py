@@ -100,13 +100,16 @@ async def create_account(
 @router.get("", response_model=Page[AccountOut])
 async def list_accounts(
     request: Request,
-    principal: Coordinator,
+    principal: Switcher,
     paging: PagingQ,
     role: Annotated[Role | None, Query()] = None,
 ) -> Page[AccountOut]:
+    """The coordinator: every account; a county committee: the admin accounts of the units it
+    manages (those it may disable and enable)."""
+    org = (principal.county or "-") if principal.role is Role.COUNTY else None
     async with runtime(request).pool.acquire() as conn:
         rows, total = await db.list_(
-            conn, role.value if role else None, paging.limit, paging.offset
+            conn, role.value if role else None, paging.limit, paging.offset, org=org
         )
     return Page[AccountOut](
         items=[_out(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset

@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from placement_service.db.scope import managed_by
+from placement_service.domain.geography import default_geography
 from placement_service.domain.sessions import TokenState
 
 _ACCOUNT = (
@@ -64,15 +66,22 @@ async def insert(conn: asyncpg.Connection, **a: Any) -> dict[str, Any] | None:
 
 
 async def list_(
-    conn: asyncpg.Connection, role: str | None, limit: int, offset: int
+    conn: asyncpg.Connection, role: str | None, limit: int, offset: int, org: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
+    """``org``: only the admin accounts of the units that committee manages (属地)."""
+    scope = managed_by("u.county", "u.township", "$4", "$5")
+    columns = ", ".join(f"a.{c.strip()}" for c in _ACCOUNT.split(","))
     rows = await conn.fetch(
-        f"SELECT {_ACCOUNT}, count(*) OVER () AS total FROM account"
-        " WHERE ($1::text IS NULL OR role = $1) ORDER BY created_at, account_id"
-        " LIMIT $2 OFFSET $3",
+        f"SELECT {columns}, count(*) OVER () AS total FROM account a"
+        " LEFT JOIN unit u ON u.unit_id = a.unit_id"
+        " WHERE ($1::text IS NULL OR a.role = $1)"
+        f" AND ($4::text IS NULL OR (a.role = 'unit' AND {scope}))"
+        " ORDER BY a.created_at, a.account_id LIMIT $2 OFFSET $3",
         role,
         limit,
         offset,
+        org,
+        sorted(default_geography().zones),
     )
     return [dict(r) for r in rows], (rows[0]["total"] if rows else 0)
 

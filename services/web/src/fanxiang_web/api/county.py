@@ -225,10 +225,8 @@ async def register_unit(ctx: ui.Committee) -> Response:
 
 
 async def _unit_admins(ctx: ui.Ctx) -> dict[str, dict[str, Any]]:
-    """Unit id → its admin account, for disabling and enabling it. Placement lists accounts
-    to the coordinator only, so a county committee's page has none."""
-    if ctx.session.role != "coordinator":
-        return {}
+    """Unit id → its admin account, for disabling and enabling it (placement lists a county
+    committee the admins of the units it manages)."""
     found = await ctx.api.all_pages("placement", "/v1/accounts", role="unit")
     return {a["unit_id"]: a for a in found if a.get("unit_id")}
 

@@ -8,16 +8,28 @@ tokens once `placement.access.v1` has reached them (and accept them again after 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 
-from fanxiang_local.testing import SettingsFactory, eventually, serve_in_process
+from fanxiang_common.access import record_access_change
+from fanxiang_common.auth import Role
+from fanxiang_common.events import new_event
+from fanxiang_common.events.placement import AccessChangedV1
+from fanxiang_local.testing import (
+    SettingsFactory,
+    bearer,
+    eventually,
+    fetch_all,
+    serve_in_process,
+)
 from fanxiang_web.app import create_app as create_web
 from fanxiang_web.db import sessions
 from fanxiang_web.settings import WebSettings
@@ -128,10 +140,15 @@ async def test_signing_out_everywhere_stops_every_earlier_token(fleet: Fleet) ->
     world = fleet.world
     student_id, phone_token = await world.student()
     laptop_token = await world.login(await _phone(world, student_id))
+    # A token placement did not record (the development key): only the cut-off stops it.
+    unrecorded = bearer(Role.STUDENT, subject=student_id)
+    await asyncio.sleep(1.1)  # iat has whole seconds: let the cut-off come a second later
+    assert await _everywhere(fleet, unrecorded, coordinator=False) == {(200, "")}
     r = await world.client.post("/v1/auth/sign-out-everywhere", headers=laptop_token)
     assert r.status_code == 200 and r.json()["revoked"] >= 2, r.text
-    for headers in (phone_token, laptop_token):
+    for headers in (phone_token, laptop_token, unrecorded):
         await _refused_everywhere(fleet, headers, "token_revoked")
+    # Signed in again afterwards: accepted (a recorded token is not judged by the cut-off).
     fresh = await world.login(await _phone(world, student_id))
     assert await _everywhere(fleet, fresh, coordinator=False) == {(200, "")}
 
@@ -178,9 +195,11 @@ async def test_the_web_forgets_a_session_whose_token_was_signed_out(fleet: Fleet
     cookies = {"Cookie": f"fx_session={sid}"}
 
     async def page() -> httpx.Response:
-        return await fleet.web.get("/s/certificates", headers=cookies)
+        # The account page renders from the session alone (no call to placement, whose own
+        # refusal would also send the student to sign in): only the web's check can.
+        return await fleet.web.get("/account", headers=cookies)
 
-    assert "/login" not in (await page()).headers.get("location", "")
+    assert (await page()).status_code == 200
     assert (await world.client.post("/v1/auth/sign-out", headers=student)).is_success
 
     async def sent_to_sign_in() -> bool:
@@ -188,6 +207,50 @@ async def test_the_web_forgets_a_session_whose_token_was_signed_out(fleet: Fleet
         return r.status_code in (302, 303) and "/login" in r.headers["location"]
 
     await eventually(sent_to_sign_in, within=30, what="the web sending the student to sign in")
+    left = await fetch_all(fleet.web_database_url, "SELECT subject FROM web_session")
+    assert student_id not in {r["subject"] for r in left}  # forgotten, not only refused
+
+
+async def test_an_older_access_event_never_undoes_a_newer_one(
+    fleet: Fleet, service_settings: SettingsFactory
+) -> None:
+    """Replayed from a dead-letter topic, or from a replica whose clock is behind: the
+    subject's event sequence decides, not ``changed_at``."""
+    world = fleet.world
+    coordinator = await world.coordinator()
+    student_id, student = await world.student()
+    path = f"/v1/accounts/{student_id}"
+    assert (await world.client.post(f"{path}/disable", json={}, headers=coordinator)).is_success
+    assert (await world.client.post(f"{path}/enable", json={}, headers=coordinator)).is_success
+
+    notify_db = service_settings(NotifySettings).database_url
+
+    async def enable_applied() -> list[dict[str, object]]:
+        return await fetch_all(
+            notify_db,
+            "SELECT version FROM subject_access WHERE subject = $1 AND NOT disabled"
+            " AND reason = 'account-enabled'",
+            student_id,
+        )
+
+    [row] = await eventually(enable_applied, within=30, what="notify's copy has the enable")
+    assert await _everywhere(fleet, student, coordinator=False) == {(200, "")}
+    stale = new_event(
+        AccessChangedV1(
+            subject=student_id,
+            reason="account-disabled",
+            disabled=True,
+            changed_at=datetime.now(UTC) + timedelta(hours=1),  # a clock ahead
+        ),
+        source="/tests",
+        sequence=row["version"] - 1,
+    )
+    conn = await asyncpg.connect(notify_db)
+    try:
+        await record_access_change(conn, stale)
+    finally:
+        await conn.close()
+    assert await _everywhere(fleet, student, coordinator=False) == {(200, "")}
 
 
 async def _phone(world: World, account_id: str) -> str:

@@ -53,15 +53,24 @@ def test_a_disabled_account_and_a_revoked_api_token_are_refused_by_name() -> Non
     [
         (ISSUED + timedelta(seconds=1), True),  # signed out everywhere after it was issued
         (ISSUED - timedelta(seconds=1), False),  # a token from after the sign-out
-        # The same second: iat has whole seconds, so the cut-off cannot tell; that token is
-        # refused by its own revocation (placement revokes each token it issued as well).
-        (ISSUED + timedelta(microseconds=300_000), False),
+        # The same second: iat has whole seconds, so the token counts as issued before.
+        (ISSUED + timedelta(microseconds=300_000), True),
     ],
 )
-def test_signing_out_everywhere_refuses_tokens_issued_before(
+def test_signing_out_everywhere_refuses_unrecorded_tokens_issued_before(
     cut_off: datetime, refused: bool
 ) -> None:
     assert (_code(tokens_valid_after=cut_off) == "token_revoked") is refused
+
+
+def test_the_cut_off_leaves_recorded_tokens_to_their_own_revocation() -> None:
+    """As placement does: a token it recorded was revoked by name at the sign-out everywhere
+    (TokenRevokedV1); one signed in at the same moment, and missed, still works."""
+    recorded = ALICE.model_copy(update={"recorded": True})
+    later = ISSUED + timedelta(seconds=1)
+    judge(recorded, revoked=False, disabled=False, reason="x", tokens_valid_after=later)
+    with pytest.raises(Unauthorized):
+        judge(recorded, revoked=True, disabled=False, reason="x", tokens_valid_after=later)
 
 
 def test_a_token_without_iat_is_refused_once_its_subject_signed_out_everywhere() -> None:
@@ -73,7 +82,9 @@ def test_a_token_without_iat_is_refused_once_its_subject_signed_out_everywhere()
 def test_verified_and_unverified_principals_carry_jti_and_iat() -> None:
     token = issue_token(ALICE, devkeys.PRIVATE_KEY)
     verified = verify_token(token, devkeys.PUBLIC_KEY)
-    assert verified.token_id == "j1"
+    assert verified.token_id == "j1" and verified.recorded is False
+    recorded = issue_token(ALICE.model_copy(update={"recorded": True}), devkeys.PRIVATE_KEY)
+    assert verify_token(recorded, devkeys.PUBLIC_KEY).recorded is True
     assert verified.issued_at is not None
     assert abs(verified.issued_at - datetime.now(UTC)) < timedelta(seconds=5)
     assert unverified_principal(token) == verified

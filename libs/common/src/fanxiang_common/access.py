@@ -40,11 +40,12 @@ def judge(
         raise Unauthorized("this account is disabled", code="token_account_disabled")
     if revoked:
         raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
-    # ``iat`` has whole seconds: a token from the second of the cut-off is judged by its own
-    # revocation (placement revokes the tokens it issued one by one as well).
-    if tokens_valid_after is not None and (
-        principal.issued_at is None
-        or principal.issued_at < tokens_valid_after.replace(microsecond=0)
+    # As placement judges it (sessions.refuse_if_dead): a token placement recorded was revoked
+    # one by one at the sign-out everywhere; the cut-off is for the others only.
+    if (
+        tokens_valid_after is not None
+        and not principal.recorded
+        and (principal.issued_at is None or principal.issued_at < tokens_valid_after)
     ):
         raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
 
@@ -80,19 +81,23 @@ async def record_access_change(conn: asyncpg.Connection, envelope: Envelope) -> 
             event.expires_at,
         )
     elif isinstance(event, AccessChangedV1):
-        # Each event carries the whole state; a replayed older one must not undo a newer one.
+        # Each event carries the whole state. The subject's event sequence (assigned in commit
+        # order by placement's outbox) decides, not a clock: a replayed older event, or one
+        # from a replica whose clock is behind, never undoes a newer state.
         await conn.execute(
-            """INSERT INTO subject_access (subject, disabled, reason, tokens_valid_after, changed_at)
-               VALUES ($1, $2, $3, $4, $5)
+            """INSERT INTO subject_access
+                   (subject, disabled, reason, tokens_valid_after, changed_at, version)
+               VALUES ($1, $2, $3, $4, $5, $6)
                ON CONFLICT (subject) DO UPDATE SET disabled = EXCLUDED.disabled,
                    reason = EXCLUDED.reason, tokens_valid_after = EXCLUDED.tokens_valid_after,
-                   changed_at = EXCLUDED.changed_at
-               WHERE subject_access.changed_at < EXCLUDED.changed_at""",
+                   changed_at = EXCLUDED.changed_at, version = EXCLUDED.version
+               WHERE subject_access.version < EXCLUDED.version""",
             event.subject,
             event.disabled,
             event.reason,
             event.tokens_valid_after,
             event.changed_at,
+            envelope.sequence,
         )
 
 

@@ -45,6 +45,8 @@ class Principal(BaseModel):
     city: str | None = None
     token_id: str | None = None
     issued_at: datetime | None = None
+    recorded: bool = False
+    """Placement keeps this token's jti (a person's sign-in), so it revokes it by name."""
 
     def in_county(self, county: str) -> bool:
         return self.role is Role.COORDINATOR or (self.role is Role.COUNTY and self.county == county)
@@ -66,6 +68,8 @@ def issue_token(
     for name in ("unit_id", "county", "city"):
         if (value := getattr(principal, name)) is not None:
             claims[name] = value
+    if principal.recorded:
+        claims["rec"] = True
     return jwt.encode(claims, private_key, algorithm=ALGORITHM)
 
 
@@ -106,13 +110,16 @@ def _principal(claims: dict[str, Any]) -> Principal:
             city=claims.get("city"),
             token_id=claims.get("jti"),
             issued_at=_moment(claims.get("iat")),
+            recorded=claims.get("rec") is True,
         )
     except (KeyError, ValueError) as exc:
         raise Unauthorized("the token names no known role", code="token_invalid") from exc
 
 
 def _moment(seconds: Any) -> datetime | None:
-    return datetime.fromtimestamp(seconds, UTC) if isinstance(seconds, int | float) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token issued by the placement service")
@@ -130,8 +137,7 @@ async def current_principal(
     runtime = request.app.state.runtime
     principal = verify_token(credentials.credentials, runtime.settings.jwt_public_key)
     # Signed out, disabled or revoked since it was issued? (fanxiang_common.access)
-    if (check := getattr(runtime, "refuse_if_revoked", None)) is not None:
-        await check(principal)
+    await runtime.refuse_if_revoked(principal)
     return principal
 
 

@@ -235,10 +235,14 @@ class AccessChangedV1(_AccessEvent):
 
     type: ClassVar[str] = "placement.access.changed.v1"
 
-    reason: AccessReason
+    # A plain string on purpose: a reason added later must not send this event to a dead-letter
+    # topic in a consumer that does not know it yet (that would leave tokens working there).
+    reason: str = Field(
+        description="account-disabled, account-enabled, signed-out-everywhere or api-token-revoked"
+    )
     disabled: bool
     tokens_valid_after: datetime | None = None
-    changed_at: datetime
+    changed_at: datetime = Field(description="for people to read; order is the event sequence")
 
 
 # --- applications and what follows them -------------------------------------------------------

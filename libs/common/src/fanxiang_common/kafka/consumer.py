@@ -47,6 +47,8 @@ TRANSIENT = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,  # the server shut down under the handler's transaction
+    asyncpg.CrashShutdownError,
 )
 
 

@@ -194,7 +194,9 @@ async def sign_in(body: TokenRequest, request: Request) -> TokenOut:
         if failure is not None:
             raise failure
         ttl = timedelta(hours=settings.token_ttl_hours)
-        principal = _principal(account).model_copy(update={"token_id": uuid.uuid4().hex})
+        principal = _principal(account).model_copy(
+            update={"token_id": uuid.uuid4().hex, "recorded": True}
+        )
         issued = now()
         token = _token(request, principal, ttl)
         await accounts.record_token(

@@ -14,5 +14,7 @@ CREATE TABLE subject_access (
     disabled           boolean     NOT NULL,
     reason             text        NOT NULL,       -- AccessChangedV1.reason
     tokens_valid_after timestamptz,                -- signed out everywhere at this moment
-    changed_at         timestamptz NOT NULL        -- placement's time: the latest state wins
+    changed_at         timestamptz NOT NULL,       -- placement's time, for people to read
+    version            bigint      NOT NULL        -- the event's per-subject sequence: the
+                                                   -- latest state wins, whatever the clocks
 );

@@ -16,7 +16,7 @@ process so that peak RSS belongs to that run alone:
   (the codec and newline mode our import uses); xlsx, zipfile + `ElementTree.iterparse`
   (expat), shared strings resolved, cells put at their columns;
 - reader: a well-known third-party reader of the same file, where the lockfile has one: xlsx,
-  openpyxl read-only `iter_rows(values_only=True)` (slow: `--no-reader` skips it). pyarrow and
+  openpyxl read-only `iter_rows(values_only=True)` (slow: only with `--reader`). pyarrow and
   polars are not dependencies, so CSV has none.
 
 Each anchor runs right after the import, in a fresh process of the same interpreter and
@@ -213,9 +213,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--formats", default="csv,xlsx")
     ap.add_argument(
-        "--no-reader",
+        "--reader",
         action="store_true",
-        help="skip the third-party reader (openpyxl: ~10 min CPU for the 1M xlsx file)",
+        help="also time a third-party reader (openpyxl: ~10 min CPU for the 1M xlsx file)",
     )
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--anchor", type=Path, help=argparse.SUPPRESS)
@@ -245,7 +245,7 @@ def main() -> None:
             # Back to back with the import: same file, interpreter and environment, each in a
             # fresh process.
             m["anchor"] = {"what": ANCHORS[fmt], **_in_fresh_process("--anchor", str(path))}
-            if fmt in READERS and not args.no_reader:
+            if fmt in READERS and args.reader:
                 m["reader"] = {
                     "what": READERS[fmt],
                     **_in_fresh_process("--anchor", str(path), "--kind", "reader"),

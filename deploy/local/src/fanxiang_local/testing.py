@@ -138,6 +138,7 @@ class SettingsFactory:
             "kafka_namespace": self.namespace,
             "kafka_session_timeout_ms": 6000,
             "outbox_poll_interval_s": 0.2,
+            "gc_freeze": False,  # many services start in this one process
             "log_format": "text",
             **overrides,
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
@@ -120,6 +121,9 @@ class ServiceRuntime:
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         self._tasks.append(asyncio.create_task(self._connect_kafka(), name="kafka-connect"))
+        if self.settings.gc_freeze:
+            gc.collect()
+            gc.freeze()
 
     async def _connect_kafka(self) -> None:
         delay = 0.5

@@ -105,6 +105,11 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = Field(
         default=0.5, gt=0, le=60, validation_alias="OUTBOX_POLL_INTERVAL_S"
     )
+    # After start, move everything loaded so far (modules, models, the app: it lives as long as
+    # the process) out of the cyclic collector's reach; its full passes otherwise stall every
+    # request for ~0.1 s several times a minute under load (bench/placement/README.md).
+    # Off in the test suite, where many services start and stop in one process.
+    gc_freeze: bool = Field(default=True, validation_alias="GC_FREEZE")
     # A JSON (or form) body larger than this is refused with 413 before it is read whole; file
     # uploads (multipart) are bounded by the routes that take them.
     max_request_body_bytes: int = Field(

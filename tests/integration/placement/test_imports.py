@@ -147,6 +147,17 @@ async def test_broken_files_are_refused_cleanly(world: World) -> None:
     assert await post_count(world, unit) == 0
 
 
+async def test_a_file_past_the_limit_is_refused_before_it_is_read(world: World) -> None:
+    await world.season()
+    _, unit = await world.unit()
+    r = await upload(world, unit, b"a,b\n" * (2 * 1024 * 1024), "huge.csv")  # 8 MB > 5 MB
+    assert r.status_code == 413, r.text  # type: ignore[attr-defined]
+    [problem] = r.json()["detail"]  # type: ignore[attr-defined]
+    assert (problem["loc"], problem["type"]) == (["body", "file"], "too_large")
+    assert "5 MB" in problem["msg"]
+    assert await post_count(world, unit) == 0
+
+
 async def test_a_gbk_csv_from_excel_is_read(world: World) -> None:
     await world.season()
     _, unit = await world.unit()

@@ -160,7 +160,8 @@ class BodyLimitMiddleware:
     so, else as soon as the streamed body passes it. The body (at most ``limit``) is read
     here and handed on, so the refusal never reaches the framework's body parser, which would
     turn it into a vague 400. Multipart bodies (file uploads) pass through untouched: the
-    routes that take files stream them and set their own, larger bound."""
+    routes that take files stream them and set their own, larger bound
+    (`fanxiang_common.uploads.limited_uploads`)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from fanxiang_common.auth import Principal, Role
 from fanxiang_common.errors import AppError, Unprocessable
 from fanxiang_common.events.placement import PostSubmittedV1
+from fanxiang_common.uploads import limited_uploads
 from placement_service.api.common import (
     Conn,
     Id,
@@ -30,7 +31,15 @@ from placement_service.domain import sheets
 from placement_service.domain.posts import PostStatus
 from placement_service.domain.seasons import Phase
 
-router = APIRouter(prefix="/v1/post-imports", tags=["posts"])
+# The sheet is read whole (sheets.MAX_BYTES): a larger upload is refused while it streams in,
+# before it is spooled to disk.
+router = APIRouter(
+    prefix="/v1/post-imports",
+    tags=["posts"],
+    route_class=limited_uploads(
+        lambda request: sheets.MAX_BYTES, hint="split the spreadsheet into several files"
+    ),
+)
 Submitter = Annotated[Principal, Depends(roles(Role.UNIT, Role.COUNTY, Role.COORDINATOR))]
 MAX_PROBLEMS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

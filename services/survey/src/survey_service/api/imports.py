@@ -1,6 +1,6 @@
 """Imports of 问卷星/腾讯问卷 exports (.xlsx/.csv) over HTTP, coordinators only.
 
-The upload (at most ``SURVEY_MAX_UPLOAD_BYTES``: 413 past it, see upload_limit) is kept in the
+The upload (at most ``SURVEY_MAX_UPLOAD_BYTES``: 413 past it, fanxiang_common.uploads) is kept in the
 upload folder until the import ends, and parsed in worker threads (``survey_service.importing``),
 a batch at a time, so the event loop stays free and memory stays bounded; an import a stop
 interrupts is run again at the next start. Every parsed
@@ -24,14 +24,21 @@ from fastapi.responses import JSONResponse
 
 from fanxiang_common.auth import Principal, Role, require_roles
 from fanxiang_common.errors import NotFound, Unprocessable
+from fanxiang_common.uploads import limited_uploads
 from survey_service.api import common
-from survey_service.api.upload_limit import LimitedUploadRoute
 from survey_service.db import store
 from survey_service.domain import UnreadableExport
 from survey_service.domain.catalog import season_questionnaire
 from survey_service.importing import drop_upload, keep_upload, run_import
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=LimitedUploadRoute)
+router = APIRouter(
+    prefix="/v1/imports",
+    tags=["imports"],
+    route_class=limited_uploads(
+        lambda request: request.app.state.runtime.settings.max_upload_bytes,
+        hint="SURVEY_MAX_UPLOAD_BYTES; split the export or raise the limit",
+    ),
+)
 
 Coordinator = Annotated[Principal, Depends(require_roles(Role.COORDINATOR))]
 

@@ -16,6 +16,7 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from fanxiang_local.testing import SettingsFactory, eventually, serve_in_process
+from fanxiang_web import ui
 from fanxiang_web.app import create_app as create_web
 from fanxiang_web.settings import WebSettings
 from fanxiang_web.ui import BEIJING
@@ -289,3 +290,22 @@ async def test_signing_out_revokes_the_token_and_everywhere_ends_every_session(
         assert await conn.fetchval("SELECT count(*) FROM web_session") == 1
     for c in (laptop, mobile, again):
         await c.aclose()
+
+
+async def test_an_upload_past_its_limit_is_refused_with_a_page_while_it_streams(
+    stack: Stack,
+) -> None:
+    """A unit's spreadsheet over placement's 5 MB: a 413 page, before anything is spooled or
+    anyone asked to sign in (the size is known from Content-Length)."""
+    browser = stack.browser()
+    huge = b"a,b\n" * (2 * 1024 * 1024)  # 8 MB
+    r = await browser.post("/u/import", files={"file": ("posts.csv", huge, "text/csv")})
+    assert r.status_code == 413, r.text
+    assert "文件过大" in r.text and "<html" in r.text
+    english = await browser.post(
+        "/u/import",
+        files={"file": ("posts.csv", huge, "text/csv")},
+        headers={"Cookie": f"{ui.LANG_COOKIE}=en"},
+    )
+    assert "larger than the limit" in english.text
+    await browser.aclose()

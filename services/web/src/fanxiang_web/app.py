@@ -152,6 +152,10 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 413:  # an upload past its limit (fanxiang_common.uploads)
+            t = i18n.Translator(ui.lang_of(request))
+            errors = [t("文件过大，超过了允许的上限。请拆分后再上传。")]
+            return ui.render(request, "error.html", 413, code=413, errors=errors)
         code = exc.status_code if exc.status_code in (404, 405) else 400
         return ui.render(request, "error.html", code, code=code)
 

@@ -739,6 +739,8 @@ EN: dict[str, str] = {
     "导入失败：": "The import failed: ",
     "导入报告": "Import report",
     "历次导入": "Past imports",
+    "文件过大": "File too large",
+    "文件过大，超过了允许的上限。请拆分后再上传。": "The file is larger than the limit. Split it and upload the parts.",
     "文件": "File",
     "导入时间": "Imported at",
     "还没有导入过文件。": "No file imported yet.",

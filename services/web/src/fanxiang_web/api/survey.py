@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from fanxiang_common.db.outbox import add_event
 from fanxiang_common.events.survey import ResponseSubmittedV1
+from fanxiang_common.uploads import limited_uploads
 from fanxiang_web import ui
 from fanxiang_web.api.common import county_names
 from fanxiang_web.clients import ApiError
@@ -24,7 +25,14 @@ from fanxiang_web.domain import questionnaire as form_of
 from fanxiang_web.domain import survey_charts
 from fanxiang_web.domain.errors import FieldError
 
-router = APIRouter(include_in_schema=False)
+# An export past WEB_SURVEY_MAX_UPLOAD_BYTES is refused while it streams in, not spooled whole.
+router = APIRouter(
+    include_in_schema=False,
+    route_class=limited_uploads(
+        lambda request: request.app.state.runtime.settings.survey_max_upload_bytes,
+        hint="WEB_SURVEY_MAX_UPLOAD_BYTES",
+    ),
+)
 
 UPLOAD_TIMEOUT_S = 300.0
 # The first analysis after new responses is computed (and free text segmented) before survey

@@ -14,12 +14,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
+from fanxiang_common.uploads import limited_uploads
 from fanxiang_web import ui
 from fanxiang_web.api.common import county_names, current_season, now, townships_of
 from fanxiang_web.clients import ApiError
 from fanxiang_web.domain import seasons
 
-router = APIRouter(prefix="/u", include_in_schema=False)
+# A spreadsheet past placement's limit is refused while it streams in, not spooled whole.
+router = APIRouter(
+    prefix="/u",
+    include_in_schema=False,
+    route_class=limited_uploads(lambda request: MAX_UPLOAD, hint="split the spreadsheet"),
+)
 Interviewer = Annotated[ui.Ctx, Depends(ui.require("unit", "county", "coordinator"))]
 
 POST_FIELDS = [

@@ -9,7 +9,15 @@ import pytest
 
 from fanxiang_common import devkeys
 from fanxiang_common.access import judge
-from fanxiang_common.auth import Principal, Role, issue_token, unverified_principal, verify_token
+from fanxiang_common.auth import (
+    Principal,
+    Role,
+    VerifiedTokens,
+    issue_token,
+    unverified_principal,
+    verify_cached,
+    verify_token,
+)
 from fanxiang_common.errors import Unauthorized
 
 ISSUED = datetime(2026, 7, 1, 9, 30, 15, tzinfo=UTC)
@@ -90,3 +98,31 @@ def test_verified_and_unverified_principals_carry_jti_and_iat() -> None:
     assert unverified_principal(token) == verified
     with pytest.raises(Unauthorized):
         unverified_principal("not-a-token")
+
+
+T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def test_verified_tokens_are_remembered_until_they_expire() -> None:
+    cache = VerifiedTokens(size=2)
+    who = Principal(subject="S-1", role=Role.STUDENT)
+    cache.put("a", who, T0 + timedelta(hours=1))
+    assert cache.get("a", T0) == who
+    assert cache.get("a", T0 + timedelta(hours=1)) is None  # expired: verify again
+    assert cache.get("a", T0) is None  # and forgotten
+    cache.put("no-exp", who, None)
+    assert cache.get("no-exp", T0) is None
+    for name in ("x", "y", "z"):
+        cache.put(name, who, T0 + timedelta(hours=1))
+    assert [cache.get(n, T0) is not None for n in ("x", "y", "z")] == [False, True, True]
+
+
+def test_a_verified_signature_is_remembered_and_carries_its_expiry() -> None:
+    cache = VerifiedTokens()
+    token = issue_token(ALICE, devkeys.PRIVATE_KEY, ttl=timedelta(hours=1))
+    first = verify_cached(token, devkeys.PUBLIC_KEY, cache)
+    assert first.expires_at is not None
+    assert cache.get(token, datetime.now(UTC)) == first
+    assert verify_cached(token, devkeys.PUBLIC_KEY, cache) is first  # not verified again
+    with pytest.raises(Unauthorized):
+        verify_cached(token[:-4] + "AAAA", devkeys.PUBLIC_KEY, cache)  # a forged signature

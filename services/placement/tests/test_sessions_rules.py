@@ -13,7 +13,6 @@ from placement_service.domain.accounts import may_switch
 from placement_service.domain.geography import default_geography
 from placement_service.domain.sessions import (
     TokenState,
-    VerifiedTokens,
     refuse_if_dead,
     unverified_claims,
 )
@@ -98,17 +97,3 @@ def test_a_county_committee_switches_only_its_units_admins() -> None:
             may_switch(CHENGQU, "A-u", args[0], args[1], GEO)  # type: ignore[arg-type]
     with pytest.raises(Forbidden):
         may_switch(CHENGQU, "A-u", "unit", ("140311", "140311400"), GEO)  # the zone's own
-
-
-def test_verified_tokens_are_remembered_until_they_expire() -> None:
-    cache = VerifiedTokens(size=2)
-    who = Principal(subject="S-1", role=Role.STUDENT)
-    cache.put("a", who, T0 + timedelta(hours=1))
-    assert cache.get("a", T0) == who
-    assert cache.get("a", T0 + timedelta(hours=1)) is None  # expired: verify again
-    assert cache.get("a", T0) is None  # and forgotten
-    cache.put("no-exp", who, None)
-    assert cache.get("no-exp", T0) is None
-    for name in ("x", "y", "z"):
-        cache.put(name, who, T0 + timedelta(hours=1))
-    assert [cache.get(n, T0) is not None for n in ("x", "y", "z")] == [False, True, True]

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from fanxiang_common import access
-from fanxiang_common.auth import Principal
+from fanxiang_common.auth import Principal, VerifiedTokens
 from fanxiang_common.db.migrate import migrate_service
 from fanxiang_common.db.outbox import OutboxRelay
 from fanxiang_common.db.pool import create_pool
@@ -47,6 +47,7 @@ class ServiceRuntime:
         # Tokens placement stopped early are refused here too (placement itself, which holds
         # the truth, passes False).
         self.checks_access = checks_access
+        self.verified_tokens = VerifiedTokens()  # signatures only; revocation per request
         if checks_access:
             self.consumers.append(access.access_consumer(settings.service))
         self.broker = KafkaBroker(

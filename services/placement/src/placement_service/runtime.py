@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import asyncpg
 
 from fanxiang_common.db.pool import _init_connection
 from fanxiang_common.runtime import ServiceRuntime
 from placement_service.db import accounts
-from placement_service.domain.sessions import VerifiedTokens
 from placement_service.events.expiry import run_expiry
 from placement_service.settings import PlacementSettings
 
@@ -22,11 +20,6 @@ async def _rollback_if_needed(conn: asyncpg.Connection) -> None:
 
 class PlacementRuntime(ServiceRuntime):
     settings: PlacementSettings
-    verified_tokens: VerifiedTokens
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.verified_tokens = VerifiedTokens()
 
     async def start(self) -> None:
         await super().start()

@@ -3,22 +3,20 @@ Idempotency-Key handling, pagination and the clock."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
 import orjson
-from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from fanxiang_common.auth import Principal, Role, verify_token
+from fanxiang_common.auth import Principal, Role, verify_cached
 from fanxiang_common.db.outbox import add_events, outbox_ctes
 from fanxiang_common.errors import AppError, Conflict, Forbidden, Unauthorized
 from fanxiang_common.events.envelope import EventData
@@ -46,13 +44,6 @@ def geo() -> Geography:
     return default_geography()
 
 
-@functools.lru_cache(maxsize=4)
-def _public_key(pem: str) -> object:
-    """The parsed key: PyJWT accepts key objects, and parsing the PEM on every request (what
-    passing the string costs) was a measurable share of a request's CPU."""
-    return serialization.load_pem_public_key(pem.encode())
-
-
 _bearer = HTTPBearer(auto_error=False, description="A token issued by POST /v1/auth/tokens")
 
 
@@ -63,12 +54,9 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None
             "sign in first: send 'Authorization: Bearer <token>'", code="token_missing"
         )
     rt = runtime(request)
-    token, moment = credentials.credentials, now()
-    if (known := rt.verified_tokens.get(token, moment)) is not None:
-        return known
-    principal = verify_token(token, cast(str, _public_key(rt.settings.jwt_public_key)))
-    rt.verified_tokens.put(token, principal, unverified_claims(token).expires_at)
-    return principal
+    return verify_cached(
+        credentials.credentials, rt.settings.jwt_public_key, rt.verified_tokens, now()
+    )
 
 
 async def caller(

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import orjson
 
-from fanxiang_common.auth import Principal
 from fanxiang_common.errors import Unauthorized
 
 
@@ -64,30 +63,3 @@ def unverified_claims(token: str) -> Claims:
         return None
 
     return Claims(moment("iat"), moment("exp"))
-
-
-class VerifiedTokens:
-    """Tokens whose signature was already verified, until they expire: checking an Ed25519
-    signature is the largest single CPU cost of an ordinary request, and a person sends many
-    requests with one token. Only the signature is remembered — revocation is still checked
-    on every request. Bounded; the oldest entry goes first."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._tokens: dict[str, tuple[Principal, datetime]] = {}
-
-    def get(self, token: str, now: datetime) -> Principal | None:
-        hit = self._tokens.get(token)
-        if hit is None:
-            return None
-        if now >= hit[1]:
-            del self._tokens[token]
-            return None
-        return hit[0]
-
-    def put(self, token: str, principal: Principal, expires_at: datetime | None) -> None:
-        if expires_at is None:
-            return
-        if len(self._tokens) >= self._size:
-            del self._tokens[next(iter(self._tokens))]
-        self._tokens[token] = (principal, expires_at)

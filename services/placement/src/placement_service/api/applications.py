@@ -180,7 +180,7 @@ async def apply(
             }
         )
         response = orjson.dumps(out.model_dump(mode="json"))
-        event = ApplicationSubmittedV1(
+        submitted = ApplicationSubmittedV1(
             application_id=application_id,
             student_id=principal.subject,
             season_id=body.season_id,
@@ -190,14 +190,9 @@ async def apply(
         )
         stored = await db.submit(
             conn,
-            application_id=application_id,
-            student_id=principal.subject,
-            season_id=body.season_id,
-            home_county=home_county,
-            home_township=home_township,
-            choices=body.choices,
+            **submitted.model_dump(),  # the row holds what the event says
             created_at=moment,
-            then=[emitted(request, event), functools.partial(claim.cte, response)],
+            then=[emitted(request, submitted), functools.partial(claim.cte, response)],
         )
         if not stored:
             raise Conflict(

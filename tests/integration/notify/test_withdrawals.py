@@ -1,7 +1,6 @@
 """A student cancels a booked interview slot: the reminder scheduled for it is withdrawn (not
 in the inbox when its time comes, its deliveries cancelled with a trail step), while the
-notice that announced the interview stays. Another interview's reminder is untouched. An
-interview scheduled again at another time takes the earlier time's reminder with it."""
+notice that announced the interview stays. Another interview's reminder is untouched."""
 
 from __future__ import annotations
 
@@ -89,36 +88,3 @@ async def test_a_cancelled_interview_takes_its_reminder_with_it(
 async def _at_least(query, n: int):  # type: ignore[no-untyped-def]
     rows = await query()
     return rows if len(rows) >= n else None
-
-
-async def test_a_moved_interview_withdraws_the_earlier_reminder_only(
-    service_settings: SettingsFactory,
-) -> None:
-    settings = service_settings(NotifySettings, **channels_to(), smtp_host="127.0.0.1")
-    at = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
-    moved = at + timedelta(days=1)
-    async with serve_in_process(create_app(settings)):
-        await publish(settings, student("S-1"), post("P-1"))
-        await publish(settings, scheduled("P-1", at))
-
-        async def reminders() -> list[dict[str, object]]:
-            return await fetch(
-                settings,
-                """SELECT (n.params ->> 'at')::timestamptz AS at, n.in_inbox, d.status
-                     FROM notification n JOIN delivery d USING (notification_id)
-                    WHERE n.purpose = 'interview-reminder' AND d.channel = 'inbox'""",
-            )
-
-        await eventually(lambda: _at_least(reminders, 1), what="the first reminder")
-        await publish(settings, scheduled("P-1", moved), sequence=2)
-
-        async def only_the_new_one_left() -> bool:
-            by_time = {r["at"]: (r["in_inbox"], r["status"]) for r in await reminders()}
-            return by_time == {at: (False, "cancelled"), moved: (True, "queued")}
-
-        await eventually(only_the_new_one_left, what="the earlier reminder withdrawn")
-        steps = await fetch(
-            settings,
-            "SELECT count(*) AS n FROM delivery_step WHERE detail = 'the interview was moved'",
-        )
-        assert steps[0]["n"] >= 1

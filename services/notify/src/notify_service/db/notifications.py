@@ -156,17 +156,14 @@ async def withdraw_scheduled(
     post_id: str,
     at: datetime,
     why: str,
-    other_times: bool = False,
 ) -> int:
     """Hide not-yet-shown notices of ``purpose`` about the appointment (post, time) from the
-    inbox and cancel their pending deliveries; returns how many deliveries were cancelled.
-    With ``other_times``, those about the post at any time but ``at`` (it was moved there)."""
+    inbox and cancel their pending deliveries; returns how many deliveries were cancelled."""
     cancelled: int = await conn.fetchval(
         """WITH gone AS (
                UPDATE notification SET in_inbox = false
                 WHERE recipient = $1 AND purpose = $2 AND visible_at > now()
-                  AND params ->> 'post_id' = $3
-                  AND ((params ->> 'at')::timestamptz = $4) <> $6
+                  AND params ->> 'post_id' = $3 AND (params ->> 'at')::timestamptz = $4
                RETURNING notification_id),
            stopped AS (
                UPDATE delivery SET status = 'cancelled', lease_until = NULL, secret = NULL,
@@ -184,7 +181,6 @@ async def withdraw_scheduled(
         post_id,
         at,
         why,
-        other_times,
     )
     return cancelled
 

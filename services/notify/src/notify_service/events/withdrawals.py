@@ -1,16 +1,14 @@
 """Reminders for appointments that no longer hold: when a student cancels a booked interview
-slot (placement.application.interview-cancelled.v1), or the interview for the same post is
-scheduled again at another time (a unit rescheduling, a student moving their booking), the
-reminder scheduled for the old time is hidden from their inbox and its pending deliveries are
-cancelled (with a step in the trail). The notices that announced the interview were already
-shown and stay, as a record."""
+slot (placement.application.interview-cancelled.v1), the reminder scheduled for it is hidden
+from their inbox and its pending deliveries are cancelled (with a step in the trail). The
+notice that announced the interview was already shown and stays, as a record."""
 
 from __future__ import annotations
 
 import asyncpg
 
 from fanxiang_common.events import Envelope
-from fanxiang_common.events.placement import InterviewCancelledV1, InterviewScheduledV1
+from fanxiang_common.events.placement import InterviewCancelledV1
 from fanxiang_common.events.topics import APPLICATIONS
 from fanxiang_common.kafka.consumer import EventConsumer
 from notify_service.db import notifications
@@ -19,14 +17,9 @@ from notify_service.events.notifications import PurposeConsumer
 
 
 async def withdraw_interview_reminder(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    """An interview cancelled, or scheduled again at another time → the reminder for the time
-    that no longer holds withdrawn."""
+    """An interview cancelled → its scheduled reminder withdrawn."""
     event = envelope.payload() if envelope.known else None
-    if isinstance(event, InterviewCancelledV1):
-        why, other_times = "the interview was cancelled", False
-    elif isinstance(event, InterviewScheduledV1):
-        why, other_times = "the interview was moved", True
-    else:
+    if not isinstance(event, InterviewCancelledV1):
         return
     await notifications.withdraw_scheduled(
         conn,
@@ -34,8 +27,7 @@ async def withdraw_interview_reminder(conn: asyncpg.Connection, envelope: Envelo
         purpose="interview-reminder",
         post_id=event.post_id,
         at=event.at,
-        why=why,
-        other_times=other_times,
+        why="the interview was cancelled",
     )
 
 
@@ -45,6 +37,6 @@ def consumers() -> list[EventConsumer]:
             group="notify.interview-reminder-withdrawn",
             topic=APPLICATIONS.name,
             handler=withdraw_interview_reminder,
-            types=frozenset({InterviewCancelledV1.type, InterviewScheduledV1.type}),
+            types=frozenset({InterviewCancelledV1.type}),
         )
     ]

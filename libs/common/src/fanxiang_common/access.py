@@ -17,8 +17,7 @@ from datetime import datetime
 
 import asyncpg
 
-from fanxiang_common.auth import Principal
-from fanxiang_common.errors import Unauthorized
+from fanxiang_common.auth import Principal, refuse_stopped_token
 from fanxiang_common.events.envelope import Envelope
 from fanxiang_common.events.placement import AccessChangedV1, TokenRevokedV1
 from fanxiang_common.events.topics import ACCESS
@@ -34,20 +33,14 @@ def judge(
     tokens_valid_after: datetime | None,
 ) -> None:
     """Raise 401 if what placement published says this token must no longer work."""
-    if disabled:
-        if reason == "api-token-revoked":
-            raise Unauthorized("this API token was revoked", code="token_revoked")
-        raise Unauthorized("this account is disabled", code="token_account_disabled")
-    if revoked:
-        raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
-    # As placement judges it (sessions.refuse_if_dead): a token placement recorded was revoked
-    # one by one at the sign-out everywhere; the cut-off is for the others only.
-    if (
-        tokens_valid_after is not None
-        and not principal.recorded
-        and (principal.issued_at is None or principal.issued_at < tokens_valid_after)
-    ):
-        raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
+    refuse_stopped_token(
+        issued_at=principal.issued_at,
+        recorded=principal.recorded,
+        revoked=revoked,
+        disabled=disabled,
+        reason=reason,
+        tokens_valid_after=tokens_valid_after,
+    )
 
 
 async def refuse_if_revoked(conn: asyncpg.Connection, principal: Principal) -> None:

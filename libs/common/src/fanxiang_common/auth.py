@@ -94,6 +94,33 @@ def verify_token(token: str, public_key: Any) -> Principal:
     return _principal(claims)
 
 
+def refuse_stopped_token(
+    *,
+    issued_at: datetime | None,
+    recorded: bool,
+    revoked: bool,
+    disabled: bool | None,
+    reason: str | None,
+    tokens_valid_after: datetime | None,
+) -> None:
+    """The one rule, for placement (from its own tables) and for every copy: 401 if the
+    account is disabled (or the API token revoked), the token signed out, or, for a token
+    placement did not record, issued before a sign-out everywhere. A recorded token was
+    revoked by name at the sign-out everywhere; the cut-off is for the others only."""
+    if disabled:
+        if reason == "api-token-revoked":
+            raise Unauthorized("this API token was revoked", code="token_revoked")
+        raise Unauthorized("this account is disabled", code="token_account_disabled")
+    if revoked:
+        raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
+    if (
+        tokens_valid_after is not None
+        and not recorded
+        and (issued_at is None or issued_at < tokens_valid_after)
+    ):
+        raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
+
+
 def unverified_principal(token: str) -> Principal:
     """Who a token names, without checking its signature or expiry: only for a token this
     process verified before and kept (e.g. the web's session store)."""

@@ -32,6 +32,7 @@ from fanxiang_web.domain.masking import mask_phone
 from fanxiang_web.settings import WebSettings
 
 SESSION_COOKIE = "fx_session"
+_SESSION_KEY = "fanxiang.session"  # the request's session, cached in its ASGI scope
 LANG_COOKIE = "fx_lang"
 FLASH_COOKIE = "fx_flash"
 STATIC = Path(__file__).parent / "static"
@@ -235,9 +236,6 @@ async def load_session(request: Request) -> sessions.Session | None:
                 found = None
     request.scope[_SESSION_KEY] = found
     return found
-
-
-_SESSION_KEY = "fanxiang.session"
 
 
 async def _still_allowed(conn: asyncpg.Connection, session: sessions.Session) -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from fanxiang_common.errors import Unauthorized
+from fanxiang_common.auth import refuse_stopped_token
 
 
 @dataclass(frozen=True)
@@ -25,20 +25,17 @@ class TokenState:
 
 
 def refuse_if_dead(state: TokenState, issued_at: datetime | None) -> None:
-    """Raise 401 if the token must no longer work. A token whose subject has no account (a
+    """Raise 401 if the token must no longer work (the rule every service applies:
+    `fanxiang_common.auth.refuse_stopped_token`). A token whose subject has no account (a
     service's) is judged by its signature alone."""
-    if state.account_active is False:
-        raise Unauthorized("this account is disabled", code="token_account_disabled")
-    if state.revoked_at is not None:
-        raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
-    # Recorded tokens were revoked row by row when the person signed out everywhere; the
-    # cut-off (whole seconds in the JWT) is only for tokens placement did not record.
-    if (
-        not state.recorded
-        and state.tokens_valid_after is not None
-        and (issued_at is None or issued_at < state.tokens_valid_after)
-    ):
-        raise Unauthorized("this token was signed out; sign in again", code="token_revoked")
+    refuse_stopped_token(
+        issued_at=issued_at,
+        recorded=state.recorded,
+        revoked=state.revoked_at is not None,
+        disabled=state.account_active is False,
+        reason="account-disabled",
+        tokens_valid_after=state.tokens_valid_after,
+    )
 
 
 @dataclass(frozen=True)
